@@ -1,0 +1,52 @@
+// swift-tools-version:6.2
+// Agent Runner: a file-system job queue that runs shell and LLM agent jobs.
+// Dependencies point one way: CLI → Worker → SpoolCore / JobSpec / ProcessRunner → C wrappers.
+import PackageDescription
+
+let package = Package(
+    name: "agent-runner",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "agent-runner", targets: ["AgentRunnerCLI"]),
+        .library(name: "AgentRunnerCore", targets: ["SpoolCore", "JobSpec", "ProcessRunner", "Worker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries, found through pkg-config. Only the wrapper module above each one imports it.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Wrappers.
+        .target(name: "YAMLCore", dependencies: ["CYAML"]),
+        .target(name: "GitKit", dependencies: ["CGit2"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
+
+        // Spool file formats: job schema v1 and the spool's config.yaml.
+        .target(name: "JobSpec", dependencies: ["YAMLCore"]),
+        // Process groups with timeouts, signals and output to files.
+        .target(name: "ProcessRunner"),
+        // The queue on disk: claim, events, leases, finish, requeue, recovery, watching.
+        .target(name: "SpoolCore", dependencies: ["JobSpec"]),
+        // The run loop that claims jobs and executes them.
+        .target(name: "Worker", dependencies: [
+            "SpoolCore", "JobSpec", "ProcessRunner",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "AgentRunnerCLI", dependencies: [
+            "Worker", "SpoolCore", "JobSpec", "GitKit", "HTTPClient", "YAMLCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "YAMLCore"]),
+        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
+        .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
+        // Integration tests: start real `agent-runner` worker processes on temporary spools.
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
