@@ -1,0 +1,92 @@
+import JobSpec
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A spool directory and the names of everything in it. Run state is the folder that holds the
+/// run's job file: `new/` queued, `cur/` claimed or running, `done/` finished.
+public struct Spool: Sendable {
+    public let root: FilePath
+    public let tmp: FilePath
+    public let new: FilePath
+    public let cur: FilePath
+    public let done: FilePath
+    public let control: FilePath
+    public let workers: FilePath
+    public let clockDir: FilePath
+
+    public init(root: String) {
+        self.root = FilePath(root)
+        tmp = self.root.appending("tmp")
+        new = self.root.appending("new")
+        cur = self.root.appending("cur")
+        done = self.root.appending("done")
+        control = self.root.appending("control")
+        workers = self.root.appending("workers")
+        clockDir = self.root.appending(".clock")
+    }
+
+    public var configFile: FilePath { root.appending("config.yaml") }
+
+    /// Creates the folders (and nothing else); running it on an existing spool is harmless.
+    public func create() throws(SpoolError) {
+        do {
+            try Sys.mkdirs(root)
+            for dir in [tmp, new, cur, done, control, workers, clockDir] { try Sys.mkdir(dir) }
+        } catch { throw .io(error, hint: "check that the spool's parent folder exists and is writable") }
+    }
+
+    /// Fails with a helpful message when `root` is not an initialised spool.
+    public func check() throws(SpoolError) {
+        for dir in [new, cur, done, tmp] {
+            guard let st = try? Sys.stat(dir), st.isDirectory else {
+                throw .notASpool(root.display)
+            }
+        }
+        // control/, workers/ and .clock/ arrived later than the four maildir folders: add them quietly.
+        for dir in [control, workers, clockDir] { try? Sys.mkdir(dir) }
+    }
+
+    /// Reads `config.yaml`; a missing file means defaults.
+    public func loadConfig() throws(SpoolError) -> SpoolConfig {
+        let bytes: [UInt8]
+        do throws(SysError) { bytes = try Sys.readFile(configFile, limit: JobLoader.maxFileSize + 1) } catch {
+            if error.errno == ENOENT { return SpoolConfig() }
+            throw .io(error, hint: "make config.yaml readable or remove it")
+        }
+        do throws(JobError) { return try SpoolConfig.load(bytes, file: configFile.display) } catch { throw .invalidConfig(error) }
+    }
+
+    public func folder(_ state: RunState) -> FilePath {
+        switch state {
+        case .queued: new
+        case .running: cur
+        case .done: done
+        }
+    }
+
+    // MARK: a run's files
+
+    public func jobFile(_ run: RunID, in state: RunState) -> FilePath { folder(state).appending("\(run).yaml") }
+    public func eventsFile(_ run: RunID, in state: RunState) -> FilePath { folder(state).appending("\(run).events.jsonl") }
+    public func artifactsDir(_ run: RunID, in state: RunState) -> FilePath { folder(state).appending("\(run).artifacts") }
+    public func leaseFile(_ run: RunID) -> FilePath { cur.appending("\(run).lease") }
+    public func token(_ kind: TokenKind, _ run: RunID, actor: Actor) -> FilePath { cur.appending("\(run).\(kind.rawValue).\(actor.id)") }
+    public func controlFile(_ run: RunID, _ kind: ControlKind) -> FilePath { control.appending("\(run).\(kind.rawValue)") }
+    public func probeFile(_ actor: Actor) -> FilePath { clockDir.appending(actor.id) }
+    public func workerFile(_ actor: Actor) -> FilePath { workers.appending("\(actor.id).json") }
+}
+
+public enum RunState: String, Sendable, CaseIterable, Codable {
+    case queued, running, done
+}
+
+/// A lease renamed to a token marks a run that one actor is moving out of `cur/`.
+public enum TokenKind: String, Sendable, CaseIterable {
+    case finishing, requeueing
+}
+
+/// Control files in `control/`, written by the CLI (and later the HTTP API), read by the run's worker.
+public enum ControlKind: String, Sendable, CaseIterable {
+    case pause, stop
+}

@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Spooler {
+    /// Claims the job file `new/NAME`. Returns nil when another worker got it first or it is not a regular file.
+    ///
+    /// A fresh file (any name) gets a new run id; a file named `RUN.yaml` (submitted, requeued or retried)
+    /// keeps its id. Steps, in order:
+    /// 1. `open(cur/RUN.lease, O_CREAT|O_EXCL)` — the lease, written before the claim so a claimed run always has one.
+    /// 2. `rename(new/NAME, cur/RUN.yaml)` — the claim itself. ENOENT with our target present is NFS's lost reply: we won.
+    /// 3. `rename(new/RUN.events.jsonl, cur/…)` and `rename(new/RUN.artifacts, cur/…)` — only for runs with history.
+    /// 4. append `queued` (fresh files only) and `claimed` to `cur/RUN.events.jsonl`.
+    public func claim(name: [UInt8]) throws(SpoolError) -> OwnedRun? {
+        let source = spool.new.appending(bytes: name)
+        guard let st = try? Sys.lstat(source), st.isRegular else { return nil }
+        let existing = JobName.runID(name)
+        let now = clock.now()
+        let run = existing ?? RunID.make(now: now, host: actor.host)
+
+        // History of a run that already has an id: its display name and how many times it was claimed.
+        var displayName = name
+        var attempt = 1
+        if existing != nil, let (path, _) = locate({ spool.eventsFile(run, in: $0) }),
+           let history = try? EventReader.read(path) {
+            attempt = history.filter { $0.type == "claimed" }.count + 1
+            if let first = history.first(where: { $0.type == "queued" }), let n = first["name"]?.stringValue {
+                displayName = Array(n.utf8)
+            }
+        }
+
+        do {
+            guard let lease = try createLease(run, name: displayName, attempt: attempt) else { return nil }
+            faults.crash(at: .claimLeaseCreated)
+            let target = spool.jobFile(run, in: .running)
+            let won = try renameClaiming(source, target, lostReplyFault: "claim") {
+                (try? Sys.lstat(spool.leaseFile(run)))?.inode == lease.inode
+            }
+            guard won else {
+                if (try? Sys.lstat(spool.leaseFile(run)))?.inode == lease.inode { unlinkIfPresent(spool.leaseFile(run)) }
+                Sys.close(lease.fd)
+                return nil
+            }
+            faults.crash(at: .claimRenamed)
+            // Stopped for longer than a lease between steps 1 and 2? Then a reaper removed our lease as an
+            // orphan: take a new one, or walk away if another actor holds it now.
+            var leaseFD = lease.fd
+            var leaseInode = lease.inode
+            if (try? Sys.lstat(spool.leaseFile(run)))?.inode != lease.inode {
+                Sys.close(lease.fd)
+                guard let again = try createLease(run, name: displayName, attempt: attempt) else { return nil }
+                leaseFD = again.fd
+                leaseInode = again.inode
+            }
+            if existing != nil {
+                try moveIfPresent(spool.eventsFile(run, in: .queued), spool.eventsFile(run, in: .running))
+                try moveIfPresent(spool.artifactsDir(run, in: .queued), spool.artifactsDir(run, in: .running))
+                faults.crash(at: .claimCompanionsMoved)
+            }
+            let log = try EventLog(path: spool.eventsFile(run, in: .running), run: run, clock: clock, faults: faults)
+            do {
+                if existing == nil {
+                    try log.append("queued", JSON.nameFields("name", displayName) + [
+                        ("queued_at", .string(Timestamp.rfc3339(st.mtime))),
+                    ])
+                }
+                try log.append("claimed", [
+                    ("attempt", .int(attempt)), ("worker", .string(actor.id)),
+                    ("host", .string(actor.host)), ("pid", .int(Int(actor.pid))),
+                ])
+            } catch {
+                // The run is ours but unloggable (disk full): keep the lease file so it is requeued once stale.
+                Sys.close(leaseFD)
+                throw SpoolError.eventLog(error, run: run)
+            }
+            faults.crash(at: .claimEventWritten)
+            return OwnedRun(id: run, name: displayName, attempt: attempt, leaseInode: leaseInode, leaseFD: leaseFD,
+                            events: log, claimedAt: now)
+        } catch let error as SpoolError {
+            throw error
+        } catch let error as SysError {
+            throw .io(error, hint: "check permissions and free space in the spool")
+        } catch {
+            throw .io(SysError(errno: EIO, call: "claim", path: source.display), hint: "\(error)")
+        }
+    }
+}

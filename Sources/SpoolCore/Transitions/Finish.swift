@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a run ended.
+public enum RunStatus: String, Sendable, CaseIterable, Codable {
+    case succeeded, failed, stopped, rejected
+}
+
+extension Spooler {
+    /// Moves an owned run to `done/`. Returns false, writing nothing, when the run is no longer ours.
+    ///
+    /// 1. `rename(cur/RUN.lease, cur/RUN.finishing.ACTOR)` — from here no reaper can take the run; if the
+    ///    lease is gone or not ours, another worker took over and we stop.
+    /// 2. `utimensat(token)` — a fresh mtime, so recovery waits a full lease before rolling a crashed finish forward.
+    /// 3. append `finished`, then `fsync` the events file (`durability: fsync`).
+    /// 4. `rename` the artifacts folder, then the events file, into `done/`.
+    /// 5. `rename(cur/RUN.yaml, done/RUN.yaml)` — the job file moves last: this is the commit.
+    /// 6. `unlink` the token and the run's control files.
+    public func finish(_ run: OwnedRun, status: RunStatus, fields: [(String, JSON)] = []) throws(SpoolError) -> Bool {
+        let token = spool.token(.finishing, run.id, actor: actor)
+        do {
+            guard owns(run) else { return false }
+            let took = try renameClaiming(spool.leaseFile(run.id), token) {
+                (try? Sys.lstat(token))?.inode == run.leaseInode
+            }
+            guard took else { return false }
+            if (try? Sys.lstat(token))?.inode != run.leaseInode {
+                // We renamed a lease that another worker created after ours expired: give it back.
+                try? Sys.rename(token, spool.leaseFile(run.id))
+                return false
+            }
+            faults.crash(at: .finishTokenTaken)
+            try? Sys.touch(token)
+            let duration = max(0, clock.now() - run.claimedAt)
+            do {
+                try run.events.append("finished", [("status", .string(status.rawValue)),
+                                                   ("duration", .double((duration * 1000).rounded() / 1000))] + fields)
+                try syncIfDurable(run.events)
+            } catch {
+                // Not marked done: put the lease back so the run is requeued when it goes stale.
+                try? Sys.rename(token, spool.leaseFile(run.id))
+                throw SpoolError.eventLog(error, run: run.id)
+            }
+            faults.crash(at: .finishEventWritten)
+            try completeMove(run.id, to: .done, token: token)
+            return true
+        } catch let error as SpoolError {
+            throw error
+        } catch let error as SysError {
+            throw .io(error, hint: "the run stays in cur/; a worker's recovery completes the move")
+        } catch {
+            throw .io(SysError(errno: EIO, call: "finish", path: run.id.rawValue), hint: "\(error)")
+        }
+    }
+
+    /// Steps 4–6 of `finish` and `requeue`: companions first (from whichever folder they are in), the
+    /// job file last, then the token. Every step tolerates having been done already, so recovery can
+    /// repeat the whole sequence after a crash at any point.
+    func completeMove(_ run: RunID, to state: RunState, token: FilePath) throws(SysError) {
+        let isDone = state == .done
+        for from in RunState.allCases where from != state {
+            try moveIfPresent(spool.artifactsDir(run, in: from), spool.artifactsDir(run, in: state))
+        }
+        if isDone { faults.crash(at: .finishArtifactsMoved) }
+        for from in RunState.allCases where from != state {
+            try moveIfPresent(spool.eventsFile(run, in: from), spool.eventsFile(run, in: state))
+        }
+        faults.crash(at: isDone ? .finishEventsMoved : .requeueCompanionsMoved)
+        try moveIfPresent(spool.jobFile(run, in: .running), spool.jobFile(run, in: state))
+        faults.crash(at: isDone ? .finishJobMoved : .requeueJobMoved)
+        unlinkIfPresent(token)
+        if isDone {
+            for kind in ControlKind.allCases { unlinkIfPresent(spool.controlFile(run, kind)) }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one recovery pass did, for logs and tests.
+public struct RecoveryReport: Sendable, Equatable {
+    public var requeued: [RunID] = []
+    public var failed: [RunID] = []
+    public var rolledForward: [RunID] = []
+    public var relinked: [RunID] = []
+    public var removedLeftovers: [String] = []
+    public var errors: [String] = []
+    public init() {}
+    public var isEmpty: Bool { self == RecoveryReport() }
+}
+
+extension Spooler {
+    /// Completes or rolls back every interrupted transition in `cur/`. Safe to run at any time, by any
+    /// number of workers at once: every step is a rename that only one actor can win, and nothing younger
+    /// than a lease is touched. Runs at start-up and then on every reaper tick.
+    ///
+    /// For each run id found in `cur/`:
+    /// - job + lease: running; if the lease is stale, `reap` it (requeue, or fail after `max_attempts`).
+    /// - job + token: a finish or requeue in progress; once the token is stale, take it over and roll forward.
+    /// - job alone (someone deleted its lease): give it a fresh lease, so it is reaped if nobody owns it.
+    /// - no job: leftovers of a move that already committed; companions follow the job file, stale
+    ///   leases and tokens are removed.
+    public func recover() -> RecoveryReport {
+        var report = RecoveryReport()
+        guard let entries = try? Sys.listDirectory(spool.cur), let now = try? fsClock.now() else {
+            report.errors.append("cannot read \(spool.cur.display)")
+            return report
+        }
+        var groups: [RunID: [String]] = [:]
+        for entry in entries {
+            let name = String(decoding: entry.name, as: UTF8.self)
+            guard let dot = name.firstIndex(of: "."), let run = RunID(String(name[..<dot])) else { continue }
+            groups[run, default: []].append(String(name[name.index(after: dot)...]))
+        }
+        for (run, suffixes) in groups {
+            do { try recover(run, suffixes: Set(suffixes), now: now, report: &report) }
+            catch { report.errors.append("\(run): \(error)") }
+        }
+        return report
+    }
+
+    func recover(_ run: RunID, suffixes: Set<String>, now: Double, report: inout RecoveryReport) throws(SpoolError) {
+        let hasJob = suffixes.contains("yaml")
+        let tokens = suffixes.filter { s in TokenKind.allCases.contains { s.hasPrefix($0.rawValue + ".") } }.sorted()
+        let leaseStat = suffixes.contains("lease") ? try? Sys.lstat(spool.leaseFile(run)) : nil
+
+        if hasJob {
+            if let lease = leaseStat {
+                guard isStale(lease, now: now) else { return }
+                let attempts = ((try? EventReader.read(spool.eventsFile(run, in: .running))) ?? []).filter { $0.type == "claimed" }.count
+                try reap(run, lease: lease, now: now)
+                if (try? Sys.lstat(spool.jobFile(run, in: .running))) == nil {
+                    if attempts >= (jobMaxAttempts(run) ?? maxAttempts) || (try? Sys.lstat(spool.jobFile(run, in: .done))) != nil {
+                        report.failed.append(run)
+                    } else {
+                        report.requeued.append(run)
+                    }
+                }
+            } else if let tokenName = tokens.last {
+                try rollForward(run, tokenName: tokenName, now: now, report: &report)
+            } else {
+                // A job in cur/ with neither lease nor token is never left by our own steps; adopt it with a
+                // lease nobody heartbeats, so the normal stale-lease path requeues it one lease from now.
+                let orphan = Actor(host: "recovery", pid: 0)
+                if let lease = try? Spooler(spool: spool, actor: orphan, clock: clock, fsClock: fsClock, faults: faults)
+                    .createLease(run, name: Array("\(run).yaml".utf8), attempt: 0) {
+                    Sys.close(lease.fd)
+                }
+            }
+            return
+        }
+
+        // No job in cur/: the move already committed (or the claim never happened). Companions follow the job.
+        let target: RunState? = (try? Sys.lstat(spool.jobFile(run, in: .done))) != nil ? .done
+            : (try? Sys.lstat(spool.jobFile(run, in: .queued))) != nil ? .queued : nil
+        if let target {
+            var moved = false
+            if suffixes.contains("artifacts") {
+                do { try Sys.rename(spool.artifactsDir(run, in: .running), spool.artifactsDir(run, in: target)); moved = true } catch {}
+            }
+            if suffixes.contains("events.jsonl") {
+                do { try Sys.rename(spool.eventsFile(run, in: .running), spool.eventsFile(run, in: target)); moved = true } catch {}
+            }
+            if moved { report.relinked.append(run) }
+        }
+        for name in tokens + (leaseStat != nil ? ["lease"] : []) {
+            let path = spool.cur.appending("\(run).\(name)")
+            if let st = try? Sys.lstat(path), isStale(st, now: now) {
+                unlinkIfPresent(path)
+                report.removedLeftovers.append("\(run).\(name)")
+            }
+        }
+    }
+
+    /// Takes over a stale `finishing` or `requeueing` token and completes that move.
+    func rollForward(_ run: RunID, tokenName: String, now: Double, report: inout RecoveryReport) throws(SpoolError) {
+        let old = spool.cur.appending("\(run).\(tokenName)")
+        guard let st = try? Sys.lstat(old), isStale(st, now: now) else { return }
+        let kind: TokenKind = tokenName.hasPrefix(TokenKind.finishing.rawValue) ? .finishing : .requeueing
+        let mine = spool.token(kind, run, actor: actor)
+        do {
+            guard try renameClaiming(old, mine, mine: { (try? Sys.lstat(mine))?.inode == st.inode }) else { return }
+            try? Sys.touch(mine)
+            // The events file may already have moved ahead of the job file.
+            guard let (eventsPath, _) = locate({ spool.eventsFile(run, in: $0) }) else {
+                try completeMove(run, to: kind == .finishing ? .done : .queued, token: mine)
+                report.rolledForward.append(run)
+                return
+            }
+            let events = (try? EventReader.read(eventsPath)) ?? []
+            let lastClaim = events.lastIndex { $0.type == "claimed" } ?? -1
+            let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
+            switch kind {
+            case .finishing:
+                if !events[(lastClaim + 1)...].contains(where: { $0.type == "finished" }) {
+                    let started = lastClaim >= 0 ? events[lastClaim].ts ?? clock.now() : clock.now()
+                    try log.append("finished", [
+                        ("status", .string(RunStatus.failed.rawValue)),
+                        ("duration", .double(((clock.now() - started) * 1000).rounded() / 1000)),
+                        ("reason", .string("the worker died while finishing this run; its final status is unknown")),
+                    ])
+                    try syncIfDurable(log)
+                }
+            case .requeueing:
+                if !events[(lastClaim + 1)...].contains(where: { $0.type == "requeued" }) {
+                    try log.append("requeued", [("reason", .string(RequeueReason.leaseExpired.rawValue)),
+                                                ("next_attempt", .int(events.filter { $0.type == "claimed" }.count + 1)),
+                                                ("by", .string(actor.id))])
+                    try syncIfDurable(log)
+                }
+            }
+            try completeMove(run, to: kind == .finishing ? .done : .queued, token: mine)
+            report.rolledForward.append(run)
+        } catch {
+            throw .io(error, hint: "recovery of \(run) will be retried on the next pass")
+        }
+    }
+}

@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a run went back to `new/`.
+public enum RequeueReason: String, Sendable {
+    /// Its worker stopped heartbeating (crashed, hung, or lost the file system) for longer than the lease.
+    case leaseExpired = "lease-expired"
+    /// Its worker was shut down (SIGTERM) before the run finished.
+    case workerShutdown = "worker-shutdown"
+    /// Its worker could not write its events (disk full, I/O error).
+    case eventLogFailed = "event-log-failed"
+}
+
+extension Spooler {
+    /// Gives an owned run back to the queue (the worker is shutting down). Returns false if it was not ours any more.
+    public func requeue(_ run: OwnedRun, reason: RequeueReason) throws(SpoolError) -> Bool {
+        guard owns(run) else { return false }
+        return try requeue(run.id, leaseInode: run.leaseInode, staleCheck: nil, reason: reason, log: run.events)
+    }
+
+    /// Takes over a run whose lease is stale and requeues it, or fails it when `max_attempts` is used up.
+    ///
+    /// 1. `rename(cur/RUN.lease, cur/RUN.requeueing.ACTOR)` — exactly one reaper wins; then re-check that the
+    ///    token is still stale (the owner may have heartbeated through its fd in between) and give it back if not.
+    /// 2. `utimensat(token)`.
+    /// 3. append `requeued` (with the next attempt number).
+    /// 4. `rename` artifacts and events into `new/`.
+    /// 5. `rename(cur/RUN.yaml, new/RUN.yaml)` — the commit; the run is claimable again under the same id.
+    /// 6. `unlink` the token.
+    /// When the attempts are used up the same steps run with a `finishing` token and a `finished` event
+    /// (status `failed`), into `done/`.
+    public func reap(_ run: RunID, lease: FileStat, now: Double) throws(SpoolError) {
+        let eventsPath = locate({ spool.eventsFile(run, in: $0) })?.0 ?? spool.eventsFile(run, in: .running)
+        let history = (try? EventReader.read(eventsPath)) ?? []
+        let attempts = history.filter { $0.type == "claimed" }.count
+        let limit = jobMaxAttempts(run) ?? maxAttempts
+        if attempts >= limit {
+            try failExhausted(run, lease: lease, now: now, attempts: attempts)
+            return
+        }
+        let log: EventLog
+        do { log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults) }
+        catch { throw .eventLog(error, run: run) }
+        _ = try requeue(run, leaseInode: lease.inode, staleCheck: now, reason: .leaseExpired, log: log)
+    }
+
+    func requeue(_ run: RunID, leaseInode: UInt64, staleCheck: Double?, reason: RequeueReason, log: EventLog) throws(SpoolError) -> Bool {
+        let token = spool.token(.requeueing, run, actor: actor)
+        do {
+            guard try takeToken(run, token: token, leaseInode: leaseInode, staleCheck: staleCheck) else { return false }
+            faults.crash(at: .requeueTokenTaken)
+            let attempts = ((try? EventReader.read(log.path)) ?? []).filter { $0.type == "claimed" }.count
+            do {
+                try log.append("requeued", [("reason", .string(reason.rawValue)), ("next_attempt", .int(attempts + 1)),
+                                            ("by", .string(actor.id))])
+                try syncIfDurable(log)
+            } catch {
+                try? Sys.rename(token, spool.leaseFile(run))
+                throw SpoolError.eventLog(error, run: run)
+            }
+            faults.crash(at: .requeueEventWritten)
+            try completeMove(run, to: .queued, token: token)
+            return true
+        } catch let error as SpoolError {
+            throw error
+        } catch let error as SysError {
+            throw .io(error, hint: "the run stays in cur/; a worker's recovery completes the move")
+        } catch {
+            throw .io(SysError(errno: EIO, call: "requeue", path: run.rawValue), hint: "\(error)")
+        }
+    }
+
+    /// Renames the lease to `token` if it is still the inode we judged; with `staleCheck`, also requires
+    /// that the lease is still stale after the rename (an owner that woke up keeps its run).
+    func takeToken(_ run: RunID, token: FilePath, leaseInode: UInt64, staleCheck: Double?) throws(SysError) -> Bool {
+        let lease = spool.leaseFile(run)
+        guard (try? Sys.lstat(lease))?.inode == leaseInode else { return false }
+        let took = try renameClaiming(lease, token) { (try? Sys.lstat(token))?.inode == leaseInode }
+        guard took else { return false }
+        guard let st = try? Sys.lstat(token), st.inode == leaseInode else {
+            try? Sys.rename(token, lease)
+            return false
+        }
+        if staleCheck != nil {
+            let now = (try? fsClock.now()) ?? 0
+            if !isStale(st, now: now) {
+                try? Sys.rename(token, lease)
+                return false
+            }
+        }
+        try? Sys.touch(token)
+        return true
+    }
+
+    func failExhausted(_ run: RunID, lease: FileStat, now: Double, attempts: Int) throws(SpoolError) {
+        let token = spool.token(.finishing, run, actor: actor)
+        do {
+            guard try takeToken(run, token: token, leaseInode: lease.inode, staleCheck: now) else { return }
+            faults.crash(at: .finishTokenTaken)
+            let eventsPath = locate({ spool.eventsFile(run, in: $0) })?.0 ?? spool.eventsFile(run, in: .running)
+            let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
+            let claimed = (try? EventReader.read(log.path))?.first(where: { $0.type == "claimed" })?.ts ?? clock.now()
+            do {
+                try log.append("finished", [
+                    ("status", .string(RunStatus.failed.rawValue)),
+                    ("duration", .double(((clock.now() - claimed) * 1000).rounded() / 1000)),
+                    ("reason", .string("lease expired on attempt \(attempts) of \(attempts); the worker running it stopped heartbeating")),
+                ])
+                try syncIfDurable(log)
+            } catch {
+                try? Sys.rename(token, spool.leaseFile(run))
+                throw SpoolError.eventLog(error, run: run)
+            }
+            faults.crash(at: .finishEventWritten)
+            try completeMove(run, to: .done, token: token)
+        } catch let error as SpoolError {
+            throw error
+        } catch let error as SysError {
+            throw .io(error, hint: "the run stays in cur/; a worker's recovery completes the move")
+        } catch {
+            throw .io(SysError(errno: EIO, call: "reap", path: run.rawValue), hint: "\(error)")
+        }
+    }
+
+    /// `max_attempts` from the job file itself, when it parses.
+    func jobMaxAttempts(_ run: RunID) -> Int? {
+        guard let bytes = try? Sys.readFile(spool.jobFile(run, in: .running), limit: 1 << 20) else { return nil }
+        return (try? JobLoader.load(bytes, file: ""))?.maxAttempts
+    }
+}
+
+import JobSpec

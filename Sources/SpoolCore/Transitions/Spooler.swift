@@ -1,0 +1,112 @@
+import JobSpec
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The state transitions of one actor (a worker process or a CLI call) on one spool. Every
+/// transition is a named method whose doc comment lists its file-system steps in order;
+/// `docs/spool-format.md` says what a crash between any two of them leaves behind.
+public struct Spooler: Sendable {
+    public let spool: Spool
+    public let actor: Actor
+    public let clock: any WallClock
+    public let fsClock: any FileSystemClock
+    public let faults: Faults
+    /// Seconds without a heartbeat after which a run's lease is stale and the run may be taken over.
+    public var leaseDuration: Double
+    public var maxAttempts: Int
+    public var durability: SpoolConfig.Durability
+
+    public init(spool: Spool, actor: Actor = .current(), config: SpoolConfig = SpoolConfig(),
+                clock: any WallClock = SystemClock(), fsClock: (any FileSystemClock)? = nil, faults: Faults = .process) {
+        self.spool = spool
+        self.actor = actor
+        self.clock = clock
+        self.fsClock = fsClock ?? ProbeClock(probe: spool.probeFile(actor))
+        self.faults = faults
+        leaseDuration = config.lease
+        maxAttempts = config.maxAttempts
+        durability = config.durability
+    }
+
+    /// Renames `from` to `to`. ENOENT counts as success when `to` exists and `mine()` confirms that it is
+    /// this actor's: that is NFS's lost reply, where the server did the rename but the answer never came.
+    func renameClaiming(_ from: FilePath, _ to: FilePath, lostReplyFault: String? = nil, mine: () -> Bool) throws(SysError) -> Bool {
+        do throws(SysError) {
+            try Sys.rename(from, to)
+            if let fault = lostReplyFault, faults.lostReply.contains(fault) {
+                throw SysError(errno: ENOENT, call: "rename", path: "\(from.display) -> \(to.display)")
+            }
+            return true
+        } catch where error.errno == ENOENT {
+            return (try? Sys.lstat(to)) != nil && mine()
+        }
+    }
+
+    /// Moves a companion (events file or artifacts folder) if it is still at `from`, never replacing
+    /// anything at `to`: files move by `link` + `unlink` (EEXIST on the same inode completes an earlier
+    /// half-done move), folders by `rename`, which refuses to replace a non-empty folder.
+    func moveIfPresent(_ from: FilePath, _ to: FilePath) throws(SysError) {
+        guard let src = try? Sys.lstat(from) else { return }
+        if src.isDirectory {
+            do throws(SysError) { try Sys.rename(from, to) } catch where error.errno == ENOENT {}
+            return
+        }
+        do throws(SysError) {
+            try Sys.link(from, to)
+        } catch where error.errno == EEXIST {
+            guard (try? Sys.lstat(to))?.inode == src.inode else { throw error }
+        } catch where error.errno == ENOENT {
+            return
+        }
+        unlinkIfPresent(from)
+    }
+
+    func unlinkIfPresent(_ path: FilePath) {
+        try? Sys.unlink(path)
+    }
+
+    /// Finds a run's companion file in whichever folder it is, preferring `cur/`.
+    func locate(_ make: (RunState) -> FilePath) -> (FilePath, RunState)? {
+        for state in [RunState.running, .done, .queued] {
+            let p = make(state)
+            if (try? Sys.lstat(p)) != nil { return (p, state) }
+        }
+        return nil
+    }
+
+    func syncIfDurable(_ log: EventLog) throws(SysError) {
+        if durability == .fsync { try log.sync() }
+    }
+
+    func fsNow() throws(SpoolError) -> Double {
+        do { return try fsClock.now() } catch { throw .io(error, hint: "the spool's .clock/ folder must be writable") }
+    }
+}
+
+/// A run this actor holds a lease on. Ownership is "the file at `cur/RUN.lease` is the inode I created";
+/// a worker that lost its lease (it was stopped, another worker took over) sees another inode or none.
+public final class OwnedRun: Sendable {
+    public let id: RunID
+    /// The job's display name: the file name it was dropped as.
+    public let name: [UInt8]
+    public let attempt: Int
+    public let leaseInode: UInt64
+    public let leaseFD: Int32
+    public let events: EventLog
+    public let claimedAt: Double
+
+    init(id: RunID, name: [UInt8], attempt: Int, leaseInode: UInt64, leaseFD: Int32, events: EventLog, claimedAt: Double) {
+        self.id = id
+        self.name = name
+        self.attempt = attempt
+        self.leaseInode = leaseInode
+        self.leaseFD = leaseFD
+        self.events = events
+        self.claimedAt = claimedAt
+    }
+
+    deinit { Sys.close(leaseFD) }
+
+    public var displayName: String { FilePath(bytes: name).display }
+}
