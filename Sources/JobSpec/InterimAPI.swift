@@ -26,6 +26,9 @@ public struct JobError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public var expected: String?
     public var mayBeIncomplete: Bool
+    public init(reason: Reason, file: String, line: Int? = nil, column: Int? = nil, message: String, expected: String? = nil, mayBeIncomplete: Bool = false) {
+        self.reason = reason; self.file = file; self.line = line; self.column = column; self.message = message; self.expected = expected; self.mayBeIncomplete = mayBeIncomplete
+    }
     public var description: String { "\(file):\(line ?? 0):\(column ?? 0): \(message)" }
 }
 public enum JobLoader {

@@ -92,6 +92,7 @@ public final class EventLog: Sendable {
 /// One parsed event line.
 public struct Event: Sendable {
     public var json: JSON
+    public init(json: JSON) { self.json = json }
     public var seq: Int { json["seq"]?.intValue ?? 0 }
     public var type: String { json["type"]?.stringValue ?? "" }
     public var ts: Double? { json["ts"]?.stringValue.flatMap(Timestamp.parse) }

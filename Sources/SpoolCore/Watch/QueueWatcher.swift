@@ -1,0 +1,108 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the worker hears about `new/`.
+public enum WatchSignal: Sendable, Equatable {
+    /// A name was closed after writing or renamed in: worth a claim attempt now.
+    case name([UInt8])
+    /// List the whole folder: the poll interval passed, inotify overflowed, or the watcher just started.
+    case rescan(WatchRescanReason)
+}
+
+public enum WatchRescanReason: String, Sendable {
+    case startup, poll, overflow
+}
+
+public enum WatchMode: String, Sendable, CaseIterable {
+    case inotify, poll
+}
+
+/// Watches `new/` with inotify (`IN_CLOSE_WRITE|IN_MOVED_TO`, never `IN_CREATE`, which fires before the
+/// writer has written anything) and polls on a timer in every mode, because inotify sees nothing
+/// that another NFS client or host wrote. Runs on its own thread, blocked in `poll(2)`.
+public final class QueueWatcher: Sendable {
+    private let directory: FilePath
+    private let mode: WatchMode
+    private let interval: Double
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let stopped = Mutex(false)
+
+    public init(directory: FilePath, mode: WatchMode, pollInterval: Double) throws(SysError) {
+        self.directory = directory
+        self.mode = mode
+        interval = max(0.05, pollInterval)
+        var fds: [Int32] = [0, 0]
+        if pipe(&fds) != 0 { throw SysError(errno: errno, call: "pipe", path: "") }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+        }
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+    }
+
+    deinit {
+        Glibc.close(wakeRead)
+        Glibc.close(wakeWrite)
+    }
+
+    /// Starts the watcher thread; every signal goes to `deliver`. The first signal is always `.rescan(.startup)`.
+    public func start(_ deliver: @escaping @Sendable (WatchSignal) -> Void) throws(SysError) {
+        var inotify: Inotify?
+        if mode == .inotify {
+            let ino = try Inotify()
+            try ino.addWatch(directory, mask: UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK))
+            inotify = ino
+        }
+        let box = UncheckedBox(inotify)
+        let thread = Thread { [self] in self.loop(box.value, deliver) }
+        thread.name = "queue-watcher"
+        thread.start()
+    }
+
+    /// Ends the watcher thread (it exits within one `poll` wake-up).
+    public func stop() {
+        stopped.withLock { $0 = true }
+        var b: UInt8 = 1
+        _ = Glibc.write(wakeWrite, &b, 1)
+    }
+
+    private func loop(_ inotify: Inotify?, _ deliver: @Sendable (WatchSignal) -> Void) {
+        deliver(.rescan(.startup))
+        var nextPoll = monotonicNow() + interval
+        while !stopped.withLock({ $0 }) {
+            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            if let inotify { fds.append(pollfd(fd: inotify.fd, events: Int16(POLLIN), revents: 0)) }
+            let waitMs = Int32(max(0, (nextPoll - monotonicNow()) * 1000).rounded(.up))
+            let rc = Glibc.poll(&fds, nfds_t(fds.count), waitMs)
+            if rc < 0 && errno != EINTR { break }
+            if fds[0].revents != 0 { break }
+            if let inotify, fds.count > 1, fds[1].revents != 0 {
+                var seen = Set<[UInt8]>()
+                for event in inotify.read() {
+                    if event.overflowed {
+                        deliver(.rescan(.overflow))
+                        continue
+                    }
+                    // FileManager and others emit IN_MOVED_TO and then IN_CLOSE_WRITE for one name: report it once.
+                    if !event.name.isEmpty, seen.insert(event.name).inserted { deliver(.name(event.name)) }
+                }
+            }
+            if monotonicNow() >= nextPoll {
+                deliver(.rescan(.poll))
+                nextPoll = monotonicNow() + interval
+            }
+        }
+    }
+}
+
+/// Moves a non-Sendable value into the watcher thread, which becomes its only user.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+import Foundation

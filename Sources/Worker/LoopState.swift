@@ -1,0 +1,64 @@
+import Foundation
+import SpoolCore
+
+/// The worker loop's own bookkeeping. Only `Worker.run()` touches it.
+struct LoopState {
+    var running: [RunID: RunContext] = [:]
+    var ignored = Set<[UInt8]>()
+    /// Names waiting for a claim attempt, highest priority first, then in the order they were found.
+    private var heap: [Candidate] = []
+    private(set) var queued = Set<[UInt8]>()
+    private var order = 0
+    var unsettled = 0
+    var scannedSinceIdle = false
+    var shuttingDown = false
+    var hadErrors = false
+    var lastHeartbeat = 0.0
+    let startedAt = Date().timeIntervalSince1970
+
+    init(options: WorkerOptions) {}
+
+    struct Candidate {
+        var name: [UInt8]
+        var priority: Int
+        var order: Int
+        func before(_ o: Candidate) -> Bool { priority != o.priority ? priority > o.priority : order < o.order }
+    }
+
+    /// Nothing waiting and nothing that a later poll will find settled.
+    var isIdle: Bool { heap.isEmpty && unsettled == 0 && scannedSinceIdle }
+
+    mutating func enqueue(_ name: [UInt8], priority: Int) {
+        guard !ignored.contains(name), JobName.isJob(name), queued.insert(name).inserted else { return }
+        order += 1
+        heap.append(Candidate(name: name, priority: priority, order: order))
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard heap[i].before(heap[parent]) else { break }
+            heap.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func nextCandidate() -> [UInt8]? {
+        guard !heap.isEmpty else { return nil }
+        let top = heap[0]
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var best = i
+                if l < heap.count && heap[l].before(heap[best]) { best = l }
+                if r < heap.count && heap[r].before(heap[best]) { best = r }
+                if best == i { break }
+                heap.swapAt(i, best)
+                i = best
+            }
+        }
+        queued.remove(top.name)
+        return top.name
+    }
+}

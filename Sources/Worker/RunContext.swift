@@ -1,0 +1,28 @@
+import SpoolCore
+import Synchronization
+
+/// What the worker loop and a run's task share: requests flow in (stop, shutdown, lost lease),
+/// and the run reports whether it is paused. Everything else about a run stays inside its task.
+final class RunContext: Sendable {
+    let run: OwnedRun
+    private let state = Mutex(State())
+
+    struct State {
+        var lost = false
+        var shutdown = false
+        var eventLogFailed = false
+    }
+
+    init(run: OwnedRun) { self.run = run }
+
+    /// Another worker took the run over: stop its processes and write nothing more.
+    var isLost: Bool { state.withLock { $0.lost } }
+    func markLost() { state.withLock { $0.lost = true } }
+
+    /// The worker is shutting down and the grace period is over: end the step and requeue the run.
+    var isShuttingDown: Bool { state.withLock { $0.shutdown } }
+    func requestShutdown() { state.withLock { $0.shutdown = true } }
+
+    var eventLogFailed: Bool { state.withLock { $0.eventLogFailed } }
+    func markEventLogFailed() { state.withLock { $0.eventLogFailed = true } }
+}

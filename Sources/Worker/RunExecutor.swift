@@ -1,0 +1,227 @@
+import Foundation
+import JobSpec
+import Logging
+import ProcessRunner
+import SpoolCore
+
+/// How a run's task ended, as the worker loop needs to know it.
+enum RunEnd: Sendable {
+    case finished(RunStatus)
+    /// Given back to `new/` (worker shutdown).
+    case requeued
+    /// Another worker took the run over; nothing was written.
+    case lost
+    /// Its events could not be written; it stays in cur/ until its lease goes stale.
+    case logFailed
+}
+
+/// Executes one claimed run: validate the job file, run its steps, finish. Every event goes through
+/// `emit`, which refuses to write once the run is no longer ours.
+struct RunExecutor: Sendable {
+    let spooler: Spooler
+    let options: WorkerOptions
+    let logger: Logger
+
+    func execute(_ ctx: RunContext) async -> RunEnd {
+        let run = ctx.run
+        let job: Job
+        switch await load(ctx) {
+        case .failure(let error):
+            guard emit(ctx, "rejected", rejectionFields(error, run: run)) else { return abandon(ctx) }
+            logger.warning("rejected \(run.displayName): \(error)", metadata: ["run": "\(run.id)"])
+            return finish(ctx, .rejected, [("reason", .string(error.description))])
+        case .success(let loaded):
+            job = loaded
+        }
+        var started: [(String, JSON)] = [("attempt", .int(run.attempt)), ("steps", .int(job.steps.count)),
+                                         ("priority", .int(job.priority))]
+        if let title = job.title { started.insert(("title", .string(title)), at: 0) }
+        if !job.labels.isEmpty { started.append(("labels", .array(job.labels.map { .string($0) }))) }
+        let workspace = workspacePath(job, run: run.id)
+        started.append(("workspace", .string(workspace)))
+        guard emit(ctx, "started", started) else { return abandon(ctx) }
+        if options.claimOnly { return finish(ctx, .succeeded) }
+
+        let artifacts = spooler.spool.artifactsDir(run.id, in: .running)
+        do {
+            try Sys.mkdirs(FilePath(workspace))
+            try Sys.mkdir(artifacts)
+        } catch {
+            _ = emit(ctx, "error", [("message", .string("cannot prepare the run: \(error)"))])
+            return finish(ctx, .failed, [("reason", .string("cannot create the workspace or artifacts folder: \(error)"))])
+        }
+        let deadline = job.timeout.map { monotonicNow() + $0 }
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in job.env { env[k] = v }
+        env["AGENT_RUNNER_RUN_ID"] = run.id.rawValue
+        env["AGENT_RUNNER_SPOOL"] = spooler.spool.root.display
+        env["AGENT_RUNNER_WORKSPACE"] = workspace
+        env["AGENT_RUNNER_ATTEMPT"] = String(run.attempt)
+
+        var failure: String?
+        let steps = StepRunner(spooler: spooler, options: options, ctx: ctx, emit: { emit(ctx, $0, $1) })
+        for (index, step) in job.steps.enumerated() {
+            switch await steps.waitWhilePaused(step: index + 1) {
+            case .proceed: break
+            case .stop: return finish(ctx, .stopped, [("reason", .string("stopped before step \(index + 1)"))])
+            case .shutdown: return requeue(ctx)
+            case .lost: return .lost
+            case .logFailed: return abandon(ctx)
+            }
+            if let deadline, monotonicNow() >= deadline {
+                failure = "the run timed out after \(Duration.format(job.timeout!)) (job timeout)"
+                break
+            }
+            let outcome = await steps.run(step, index: index + 1, workspace: workspace, artifacts: artifacts,
+                                          environment: env, deadline: deadline, attempt: run.attempt)
+            switch outcome {
+            case .succeeded: continue
+            case .failed(let why):
+                if step.continueOnError { continue }
+                failure = why
+            case .stopped: return finish(ctx, .stopped, [("reason", .string("stopped during step \(index + 1)"))])
+            case .shutdown: return requeue(ctx)
+            case .lost: return .lost
+            case .logFailed: return abandon(ctx)
+            }
+            if failure != nil { break }
+        }
+        if let failure { return finish(ctx, .failed, [("reason", .string(failure))]) }
+        return finish(ctx, .succeeded)
+    }
+
+    // MARK: events
+
+    /// Appends an event unless the run was lost; a write error marks the run unloggable.
+    func emit(_ ctx: RunContext, _ type: String, _ fields: [(String, JSON)]) -> Bool {
+        if ctx.isLost || ctx.eventLogFailed { return false }
+        guard spooler.owns(ctx.run) else {
+            ctx.markLost()
+            logger.error("lost the lease on \(ctx.run.id); stopping it here", metadata: ["run": "\(ctx.run.id)"])
+            return false
+        }
+        do {
+            try ctx.run.events.append(type, fields)
+            return true
+        } catch {
+            ctx.markEventLogFailed()
+            logger.error("\(SpoolError.eventLog(error, run: ctx.run.id))")
+            return false
+        }
+    }
+
+    func finish(_ ctx: RunContext, _ status: RunStatus, _ fields: [(String, JSON)] = []) -> RunEnd {
+        if ctx.isLost { return .lost }
+        if ctx.eventLogFailed { return abandon(ctx) }
+        do {
+            guard try spooler.finish(ctx.run, status: status, fields: fields) else {
+                logger.error("lost the lease on \(ctx.run.id) before finishing; not writing to done/")
+                return .lost
+            }
+        } catch {
+            logger.error("cannot finish \(ctx.run.id): \(error)")
+            return .logFailed
+        }
+        let level: Logger.Level = status == .succeeded ? .info : .notice
+        logger.log(level: level, "\(ctx.run.displayName) \(status.rawValue)", metadata: ["run": "\(ctx.run.id)"])
+        return .finished(status)
+    }
+
+    func requeue(_ ctx: RunContext) -> RunEnd {
+        do {
+            if try spooler.requeue(ctx.run, reason: .workerShutdown) {
+                logger.notice("requeued \(ctx.run.id) for another worker", metadata: ["run": "\(ctx.run.id)"])
+                return .requeued
+            }
+            return .lost
+        } catch {
+            logger.error("cannot requeue \(ctx.run.id): \(error); it is requeued by another worker once its lease expires")
+            return .logFailed
+        }
+    }
+
+    /// The run cannot be logged: leave it in cur/ with its lease, which nobody renews now, so another
+    /// worker requeues it once the lease is stale. Nothing is marked done.
+    func abandon(_ ctx: RunContext) -> RunEnd {
+        if ctx.isLost { return .lost }
+        return .logFailed
+    }
+
+    // MARK: the job file
+
+    /// Reads and validates `cur/RUN.yaml`. A file that may still be being written (empty, no final newline,
+    /// YAML cut short) is re-read once it has stayed unchanged for `grace` seconds.
+    func load(_ ctx: RunContext) async -> Result<Job, JobError> {
+        let path = spooler.spool.jobFile(ctx.run.id, in: .running)
+        var waited = false
+        while true {
+            let result = readJob(path, display: ctx.run.displayName)
+            guard case .failure(let error) = result, error.mayBeIncomplete, !waited else { return result }
+            waited = true
+            await waitUntilUnchanged(path, for: options.config.grace)
+        }
+    }
+
+    func readJob(_ path: FilePath, display: String) -> Result<Job, JobError> {
+        let fd: Int32
+        do { fd = try Sys.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch {
+            return .failure(JobError(reason: .invalidValue, file: display, message: "cannot open the job file: \(error)",
+                                     expected: "a readable regular file", mayBeIncomplete: false))
+        }
+        defer { Sys.close(fd) }
+        guard let st = try? Sys.fstat(fd, path: path), st.isRegular else {
+            return .failure(JobError(reason: .invalidValue, file: display, message: "the job is not a regular file",
+                                     expected: "a regular file (not a symlink, FIFO or folder)", mayBeIncomplete: false))
+        }
+        let bytes: [UInt8]
+        do { bytes = try Sys.read(fd, limit: JobLoader.maxFileSize + 1, path: path) } catch {
+            return .failure(JobError(reason: .invalidValue, file: display, message: "cannot read the job file: \(error)",
+                                     expected: nil, mayBeIncomplete: true))
+        }
+        do { return .success(try JobLoader.load(bytes, file: display)) } catch { return .failure(error) }
+    }
+
+    func waitUntilUnchanged(_ path: FilePath, for grace: Double) async {
+        var last = try? Sys.stat(path)
+        var stableSince = monotonicNow()
+        let giveUp = stableSince + max(grace * 10, 30)
+        while monotonicNow() - stableSince < grace && monotonicNow() < giveUp {
+            try? await Task.sleep(for: .milliseconds(max(10, min(100, Int(grace * 250)))))
+            let now = try? Sys.stat(path)
+            if now?.size != last?.size || now?.mtime != last?.mtime {
+                last = now
+                stableSince = monotonicNow()
+            }
+        }
+    }
+
+    func rejectionFields(_ error: JobError, run: OwnedRun) -> [(String, JSON)] {
+        var f: [(String, JSON)] = JSON.nameFields("file", run.name)
+        if let l = error.line { f.append(("line", .int(l))) }
+        if let c = error.column { f.append(("column", .int(c))) }
+        f.append(("reason", .string(error.reason.rawValue)))
+        f.append(("message", .string(error.message)))
+        if let e = error.expected { f.append(("expected", .string(e))) }
+        return f
+    }
+
+    func workspacePath(_ job: Job, run: RunID) -> String {
+        let root = spooler.spool.root.display
+        guard let ws = job.workspace, !ws.isEmpty else { return "\(root)/workspaces/\(run)" }
+        let joined = ws.hasPrefix("/") ? ws : "\(root)/\(ws)"
+        return URL(fileURLWithPath: joined).standardizedFileURL.path
+    }
+}
+
+extension Duration {
+    /// `90` → "1m30s", `0.5` → "500ms": the way job files write durations.
+    static func format(_ seconds: Double) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+        var s = Int(seconds.rounded())
+        var out = ""
+        if s >= 3600 { out += "\(s / 3600)h"; s %= 3600 }
+        if s >= 60 { out += "\(s / 60)m"; s %= 60 }
+        if s > 0 || out.isEmpty { out += "\(s)s" }
+        return out
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import JobSpec
+import Logging
+import SpoolCore
+
+/// One worker process: watches `new/`, claims jobs up to its concurrency, runs them, heartbeats their
+/// leases, reaps other workers' stale runs, and on SIGTERM stops claiming, gives running steps a grace
+/// period and requeues what is left. All loop state lives in `run()`; run tasks talk to it through `Inbox`.
+public final class Worker: Sendable {
+    let spooler: Spooler
+    let options: WorkerOptions
+    let logger: Logger
+    let inbox: AsyncStream<Message>
+    let post: AsyncStream<Message>.Continuation
+
+    enum Message: Sendable {
+        case watch(WatchSignal)
+        case runEnded(RunID, RunEnd)
+        case tick
+        case shutdown
+        case graceOver
+    }
+
+    public init(spooler: Spooler, options: WorkerOptions, logger: Logger) {
+        self.spooler = spooler
+        self.options = options
+        self.logger = logger
+        (inbox, post) = AsyncStream.makeStream(of: Message.self)
+    }
+
+    /// Runs until SIGTERM/SIGINT (or, with `--drain`, until the spool is empty). Returns the exit status:
+    /// 0, or 1 when an error was reported on the way (for example events that could not be written).
+    public func run() async -> Int32 {
+        var loop = LoopState(options: options)
+        let spool = spooler.spool
+        let executor = RunExecutor(spooler: spooler, options: options, logger: logger)
+        let watcher: QueueWatcher
+        do {
+            watcher = try QueueWatcher(directory: spool.new, mode: options.watch, pollInterval: options.config.pollInterval)
+            try watcher.start { [post] in post.yield(.watch($0)) }
+        } catch {
+            logger.error("cannot watch \(spool.new.display): \(error)")
+            return 1
+        }
+        let signals = installSignalHandlers()
+        let heartbeatEvery = max(0.05, min(options.config.lease / 3, 1.0))
+        let ticker = Task { [post] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(heartbeatEvery))
+                post.yield(.tick)
+            }
+        }
+        logger.info("worker started", metadata: ["worker": "\(spooler.actor.id)", "spool": "\(spool.root.display)",
+                                                 "concurrency": "\(options.config.concurrency)", "watch": "\(options.watch.rawValue)"])
+        report(recovery: spooler.recover(), loop: &loop)
+
+        await withDiscardingTaskGroup { group in
+            for await message in inbox {
+                switch message {
+                case .watch(.name(let name)):
+                    loop.enqueue(name, priority: PriorityPeek.priority(of: spool.new.appending(bytes: name)))
+                case .watch(.rescan(let reason)):
+                    if reason != .startup { report(recovery: spooler.recover(), loop: &loop) }
+                    rescan(&loop, reason: reason)
+                case .runEnded(let run, let end):
+                    loop.running[run] = nil
+                    if case .logFailed = end { loop.hadErrors = true }
+                case .tick:
+                    heartbeat(&loop)
+                case .shutdown:
+                    if !loop.shuttingDown {
+                        loop.shuttingDown = true
+                        watcher.stop()
+                        logger.notice("shutting down: no new claims; \(loop.running.count) running run(s) get \(options.config.shutdownGrace)s")
+                        let grace = options.config.shutdownGrace
+                        Task { [post] in
+                            try? await Task.sleep(for: .seconds(grace))
+                            post.yield(.graceOver)
+                        }
+                    } else {
+                        for ctx in loop.running.values { ctx.requestShutdown() }
+                    }
+                case .graceOver:
+                    for ctx in loop.running.values { ctx.requestShutdown() }
+                }
+                if !loop.shuttingDown { claimWhileFree(&loop, group: &group, executor: executor) }
+                if loop.shuttingDown && loop.running.isEmpty { break }
+                if options.drain && loop.running.isEmpty && loop.isIdle && spoolIsEmpty() { break }
+            }
+        }
+        ticker.cancel()
+        watcher.stop()
+        signals.forEach { $0.cancel() }
+        try? Sys.unlink(spool.workerFile(spooler.actor))
+        logger.info("worker stopped", metadata: ["worker": "\(spooler.actor.id)"])
+        return loop.hadErrors ? 1 : 0
+    }
+
+    // MARK: claiming
+
+    func claimWhileFree(_ loop: inout LoopState, group: inout DiscardingTaskGroup, executor: RunExecutor) {
+        while loop.running.count < options.config.concurrency, let name = loop.nextCandidate() {
+            let owned: OwnedRun?
+            do {
+                owned = try spooler.claim(name: name)
+            } catch {
+                logger.error("claim of \(FilePath(bytes: name).display) failed: \(error)")
+                loop.hadErrors = true
+                continue
+            }
+            guard let owned else {
+                if let st = try? Sys.lstat(spooler.spool.new.appending(bytes: name)), !st.isRegular {
+                    loop.ignored.insert(name)
+                    logger.warning("ignoring \(FilePath(bytes: name).display) in new/: not a regular file")
+                }
+                continue
+            }
+            logger.debug("claimed", metadata: ["run": "\(owned.id)", "name": "\(owned.displayName)"])
+            let ctx = RunContext(run: owned)
+            loop.running[owned.id] = ctx
+            group.addTask { [post] in
+                let end = await executor.execute(ctx)
+                post.yield(.runEnded(owned.id, end))
+            }
+        }
+    }
+
+    /// Lists `new/` and queues every job name not already queued. Names found only by polling must have
+    /// an mtime at least `settle` old on the file system's clock: a writer may still be filling them in place.
+    func rescan(_ loop: inout LoopState, reason: WatchRescanReason) {
+        guard let entries = try? Sys.listDirectory(spooler.spool.new) else {
+            logger.error("cannot list \(spooler.spool.new.display)")
+            return
+        }
+        let fsNow = (try? spooler.fsClock.now()) ?? 0
+        var unsettled = 0
+        var fresh: [(name: [UInt8], priority: Int)] = []
+        var present = Set<[UInt8]>()
+        for entry in entries where JobName.isJob(entry.name) {
+            present.insert(entry.name)
+            if loop.queued.contains(entry.name) || loop.ignored.contains(entry.name) { continue }
+            if entry.kind != .regular && entry.kind != .unknown {
+                loop.ignored.insert(entry.name)
+                logger.warning("ignoring \(FilePath(bytes: entry.name).display) in new/: not a regular file")
+                continue
+            }
+            let path = spooler.spool.new.appending(bytes: entry.name)
+            guard let st = try? Sys.lstat(path) else { continue }
+            if options.config.settle > 0 && reason != .startup && fsNow - st.mtime < options.config.settle {
+                unsettled += 1
+                continue
+            }
+            fresh.append((entry.name, PriorityPeek.priority(of: path)))
+        }
+        // Forget ignored names that went away, so a regular file dropped under the same name is seen.
+        loop.ignored = loop.ignored.intersection(present)
+        fresh.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.name.lexicographicallyPrecedes($1.name) }
+        for item in fresh { loop.enqueue(item.name, priority: item.priority) }
+        loop.unsettled = unsettled
+        loop.scannedSinceIdle = true
+    }
+
+    /// True when nothing is queued or running anywhere in the spool (used by `--drain`).
+    func spoolIsEmpty() -> Bool {
+        for dir in [spooler.spool.new, spooler.spool.cur] {
+            guard let entries = try? Sys.listDirectory(dir) else { return false }
+            for entry in entries where JobName.isJob(entry.name) {
+                if (try? Sys.lstat(dir.appending(bytes: entry.name)))?.isRegular == true { return false }
+            }
+        }
+        return true
+    }
+
+    // MARK: leases and status
+
+    func heartbeat(_ loop: inout LoopState) {
+        let now = monotonicNow()
+        guard now - loop.lastHeartbeat >= max(0.05, options.config.lease / 3) * 0.9 else { return }
+        loop.lastHeartbeat = now
+        for (run, ctx) in loop.running where !ctx.isLost {
+            if !spooler.heartbeat(ctx.run) {
+                logger.error("lost the lease on \(run): another worker took it over; stopping it here without writing to done/")
+                ctx.markLost()
+            }
+        }
+        writeStatus(loop)
+    }
+
+    /// `workers/ACTOR.json`: who is working this spool, for `agent-runner status` and the HTTP API.
+    func writeStatus(_ loop: LoopState) {
+        let a = spooler.actor
+        let body = JSON.object([
+            ("worker", .string(a.id)), ("host", .string(a.host)), ("pid", .int(Int(a.pid))),
+            ("concurrency", .int(options.config.concurrency)), ("watch", .string(options.watch.rawValue)),
+            ("runs", .array(loop.running.keys.sorted().map { .string($0.rawValue) })),
+            ("started_at", .string(Timestamp.rfc3339(loop.startedAt))),
+            ("last_seen", .string(Timestamp.rfc3339(spooler.clock.now()))),
+            ("shutting_down", .bool(loop.shuttingDown)),
+        ]).encoded() + [0x0A]
+        let tmp = spooler.spool.workers.appending(".\(a.id).json.tmp")
+        do {
+            try Sys.writeFile(tmp, body)
+            try Sys.rename(tmp, spooler.spool.workerFile(a))
+        } catch {
+            logger.debug("cannot write worker status: \(error)")
+        }
+    }
+
+    func report(recovery: RecoveryReport, loop: inout LoopState) {
+        for run in recovery.requeued { logger.notice("requeued \(run): its lease expired") }
+        for run in recovery.failed { logger.warning("failed \(run): its lease expired and max_attempts is used up") }
+        for run in recovery.rolledForward { logger.notice("completed an interrupted move of \(run)") }
+        for err in recovery.errors { logger.error("recovery: \(err)") }
+    }
+
+    // MARK: signals
+
+    func installSignalHandlers() -> [DispatchSourceSignal] {
+        [SIGTERM, SIGINT].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [post] in post.yield(.shutdown) }
+            source.resume()
+            return source
+        }
+    }
+}
