@@ -128,6 +128,7 @@ public final class Worker: Sendable {
     /// Lists `new/` and queues every job name not already queued. Names found only by polling must have
     /// an mtime at least `settle` old on the file system's clock: a writer may still be filling them in place.
     func rescan(_ loop: inout LoopState, reason: WatchRescanReason) {
+        if reason == .overflow { logger.notice("inotify queue overflowed (IN_Q_OVERFLOW); rescanning new/") }
         guard let entries = try? Sys.listDirectory(spooler.spool.new) else {
             logger.error("cannot list \(spooler.spool.new.display)")
             return

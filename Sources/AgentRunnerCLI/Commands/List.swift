@@ -15,18 +15,24 @@ struct List: ParsableCommand {
     var status: RunStatus?
     @Option(help: "Only runs with this label.")
     var label: String?
+    @Option(help: "Only runs whose job file was dropped under this name (for example hello.yaml).")
+    var name: String?
     @Option(help: "At most this many runs.")
     var limit: Int?
     @Flag(help: "Print JSON (an array of run summaries).")
     var json = false
+    @Flag(name: [.short, .customLong("quiet")], help: "Print only run ids, one per line (queued files without an id print their name).")
+    var quiet = false
 
     func run() throws {
         let s = try spool.open()
         var runs = RunIndex(spool: s).list(states: state.isEmpty ? [.queued, .running, .done] : state)
         if let status { runs = runs.filter { $0.status == status } }
         if let label { runs = runs.filter { $0.labels.contains(label) } }
+        if let name { runs = runs.filter { $0.name == name } }
         if let limit { runs = Array(runs.prefix(limit)) }
         if json { try printJSON(runs); return }
+        if quiet { runs.forEach { print($0.id ?? $0.name) }; return }
         let rows = runs.map { r -> [String] in
             [r.id ?? "-", r.state == .running && r.paused ? "paused" : r.state.rawValue, r.status?.rawValue ?? "",
              r.attempt > 1 ? "\(r.attempt)" : "", r.duration.map { formatDuration($0) } ?? "", r.title ?? r.name]

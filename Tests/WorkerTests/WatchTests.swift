@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+/// Is FUSE usable here? Mounts a scratch bindfs once; nil when it works, else why not.
+let fuseUnavailableReason: String? = {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/bindfs") else { return "bindfs is not installed (apt-get install bindfs fuse3)" }
+    guard FileManager.default.fileExists(atPath: "/dev/fuse") else { return "/dev/fuse does not exist in this environment" }
+    let base = NSTemporaryDirectory() + "/ar-fuse-probe-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: base + "/src", withIntermediateDirectories: true)
+    try? FileManager.default.createDirectory(atPath: base + "/mnt", withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    let mounted = Bindfs.mount(base + "/src", base + "/mnt")
+    guard mounted == nil else { return "bindfs cannot mount here: \(mounted!)" }
+    Bindfs.unmount(base + "/mnt")
+    return nil
+}()
+
+enum Bindfs {
+    static func mount(_ src: String, _ mnt: String) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/bindfs")
+        p.arguments = ["--no-allow-other", src, mnt]
+        let err = Pipe()
+        p.standardError = err
+        do { try p.run() } catch { return "\(error)" }
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? nil : String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    static func unmount(_ mnt: String) {
+        for tool in ["/usr/bin/fusermount3", "/usr/bin/fusermount", "/bin/umount"] where FileManager.default.isExecutableFile(atPath: tool) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: tool)
+            p.arguments = tool.hasSuffix("umount") ? ["-l", mnt] : ["-u", "-z", mnt]
+            try? p.run()
+            p.waitUntilExit()
+            if p.terminationStatus == 0 { return }
+        }
+    }
+}
+
+extension Integration {
+    @Suite struct Watching {
+        /// 20,000 files at once overflow inotify's default queue (16,384 events). The overflow triggers a
+        /// full rescan; polling is set to a minute so that it cannot be what finds them.
+        @Test func inotifyOverflowTriggersARescan() throws {
+            let s = try TestSpool(config: "poll_interval: 60s\nsettle: 0s\ndurability: none\n")
+            let w = try s.startWorker(["--concurrency", "8"])
+            #expect(s.wait(timeout: 10) { !s.names(s.root + "/workers").isEmpty }, "worker is up")
+            let n = 20_000
+            for i in 0..<n { try s.drop("burst-\(i).yaml", "steps: []\n") }
+            #expect(s.wait(timeout: 50) { s.jobFiles(s.new).isEmpty }, "all claimed well before the next poll (\(s.jobFiles(s.new).count) left)")
+            #expect(s.wait(timeout: 120) { s.runIDs(in: s.done).count == n })
+            w.kill(SIGTERM)
+            #expect(w.waitForExit(timeout: 30))
+            #expect(w.logText.contains("IN_Q_OVERFLOW"), "the overflow was noticed")
+            #expect(s.runIDs(in: s.done).count == n)
+            s.expectCurEmpty()
+        }
+
+        @Test func pollOnlyModeFindsJobs() throws {
+            let s = try TestSpool(config: "poll_interval: 300ms\nsettle: 0s\n")
+            let w = try s.startWorker(["--watch", "poll"])
+            Thread.sleep(forTimeInterval: 0.5)
+            try s.drop("polled.yaml", "steps: []\n")
+            #expect(s.wait(timeout: 10) { s.runIDs(in: s.done).count == 1 })
+            w.kill(SIGTERM)
+            #expect(w.waitForExit(timeout: 20))
+        }
+
+        /// Two bindfs (FUSE) mounts of one spool behave like two NFS clients: inotify on mount A does not see
+        /// writes made through mount B. Polling must find them, and claims from both mounts stay exactly-once.
+        @Test(.enabled(if: fuseUnavailableReason == nil, "FUSE unavailable: \(fuseUnavailableReason ?? "")"))
+        func secondHostThatInotifyCannotSee() throws {
+            let s = try TestSpool(config: "poll_interval: 500ms\nsettle: 0s\nlease: 5s\n")
+            let parent = URL(fileURLWithPath: s.root).deletingLastPathComponent().path
+            let (a, b) = (parent + "/mount-a", parent + "/mount-b")
+            for m in [a, b] { try FileManager.default.createDirectory(atPath: m, withIntermediateDirectories: true) }
+            #expect(Bindfs.mount(s.root, a) == nil)
+            defer { Bindfs.unmount(a) }
+            #expect(Bindfs.mount(s.root, b) == nil)
+            defer { Bindfs.unmount(b) }
+            let viaB = try TestSpool(config: "poll_interval: 500ms\nsettle: 0s\nlease: 5s\n", root: b)
+
+            // One worker on A; a job written through B reaches it only by polling.
+            let wa = try s.startWorker(["--concurrency", "4"], spoolPath: a)
+            Thread.sleep(forTimeInterval: 1)
+            let dropped = Date()
+            try viaB.drop("from-b.yaml", "steps: []\n")
+            #expect(s.wait(timeout: 5) { s.runIDs(in: s.done).count == 1 }, "picked up by polling")
+            let latency = Date().timeIntervalSince(dropped)
+            #expect(latency < 0.5 * 3, "claimed within the poll interval (took \(latency)s)")
+
+            // A second worker on B; 400 jobs written through both mounts.
+            let wb = try viaB.startWorker(["--concurrency", "4"], spoolPath: b)
+            let viaA = try TestSpool(config: "poll_interval: 500ms\nsettle: 0s\nlease: 5s\n", root: a)
+            for i in 0..<200 {
+                try viaA.drop("a-\(i).yaml", "steps: []\n")
+                try viaB.drop("b-\(i).yaml", "steps: []\n")
+            }
+            #expect(s.wait(timeout: 120) { s.runIDs(in: s.done).count == 401 })
+            for w in [wa, wb] { w.kill(SIGTERM); #expect(w.waitForExit(timeout: 30)) }
+            var names: [String: Int] = [:]
+            var byWorker: [String: Int] = [:]
+            for run in s.runIDs(in: s.done) {
+                let ev = try s.checkFinished(run, status: "succeeded")
+                #expect(ev.filter { $0["type"] as? String == "claimed" }.count == 1)
+                names[ev.first { $0["type"] as? String == "queued" }?["name"] as? String ?? "", default: 0] += 1
+                byWorker[ev.first { $0["type"] as? String == "claimed" }?["worker"] as? String ?? "", default: 0] += 1
+            }
+            #expect(names.count == 401 && names.values.allSatisfy { $0 == 1 })
+            #expect(byWorker.count == 2, "both workers claimed: \(byWorker)")
+            s.expectCurEmpty()
+        }
+    }
+}
