@@ -5,15 +5,28 @@ import Synchronization
 /// and the run reports whether it is paused. Everything else about a run stays inside its task.
 final class RunContext: Sendable {
     let run: OwnedRun
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     struct State {
         var lost = false
         var shutdown = false
         var eventLogFailed = false
+        var lastHeartbeatEvent: Double
     }
 
-    init(run: OwnedRun) { self.run = run }
+    init(run: OwnedRun) {
+        self.run = run
+        state = Mutex(State(lastHeartbeatEvent: monotonicNow()))
+    }
+
+    /// True (and restarts the interval) when a `heartbeat` event is due.
+    func heartbeatEventDue(every interval: Double, now: Double) -> Bool {
+        state.withLock {
+            guard now - $0.lastHeartbeatEvent >= interval else { return false }
+            $0.lastHeartbeatEvent = now
+            return true
+        }
+    }
 
     /// Another worker took the run over: stop its processes and write nothing more.
     var isLost: Bool { state.withLock { $0.lost } }

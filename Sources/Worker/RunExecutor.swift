@@ -41,6 +41,10 @@ struct RunExecutor: Sendable {
         started.append(("workspace", .string(workspace)))
         guard emit(ctx, "started", started) else { return abandon(ctx) }
         if options.claimOnly { return finish(ctx, .succeeded) }
+        if job.steps.isEmpty, spooler.controls(run.id).stop {
+            guard emit(ctx, "stop.requested", []) else { return abandon(ctx) }
+            return finish(ctx, .stopped, [("reason", .string("stopped before it started"))])
+        }
 
         let artifacts = spooler.spool.artifactsDir(run.id, in: .running)
         do {

@@ -182,6 +182,17 @@ public final class Worker: Sendable {
             if !spooler.heartbeat(ctx.run) {
                 logger.error("lost the lease on \(run): another worker took it over; stopping it here without writing to done/")
                 ctx.markLost()
+            } else if !ctx.eventLogFailed, ctx.heartbeatEventDue(every: min(30, options.config.lease), now: now) {
+                // A visible pulse in the event log for long steps; the lease itself is renewed far more often.
+                do {
+                    try ctx.run.events.append("heartbeat", [
+                        ("elapsed", .double(((spooler.clock.now() - ctx.run.claimedAt) * 10).rounded() / 10)),
+                        ("worker", .string(spooler.actor.id)),
+                    ])
+                } catch {
+                    ctx.markEventLogFailed()
+                    logger.error("\(SpoolError.eventLog(error, run: run))")
+                }
             }
         }
         writeStatus(loop)

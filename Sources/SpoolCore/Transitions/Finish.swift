@@ -10,6 +10,8 @@ public enum RunStatus: String, Sendable, CaseIterable, Codable {
 extension Spooler {
     /// Moves an owned run to `done/`. Returns false, writing nothing, when the run is no longer ours.
     ///
+    /// 0. append the outcome (`{"finishing":{"status":…}}`) to the lease through its fd, so that recovery
+    ///    can finish the run with its real status if this worker dies before step 3.
     /// 1. `rename(cur/RUN.lease, cur/RUN.finishing.ACTOR)` — from here no reaper can take the run; if the
     ///    lease is gone or not ours, another worker took over and we stop.
     /// 2. `utimensat(token)` — a fresh mtime, so recovery waits a full lease before rolling a crashed finish forward.
@@ -21,6 +23,7 @@ extension Spooler {
         let token = spool.token(.finishing, run.id, actor: actor)
         do {
             guard owns(run) else { return false }
+            recordIntent(run, status: status, fields: fields)
             let took = try renameClaiming(spool.leaseFile(run.id), token) {
                 (try? Sys.lstat(token))?.inode == run.leaseInode
             }
@@ -52,6 +55,26 @@ extension Spooler {
         } catch {
             throw .io(SysError(errno: EIO, call: "finish", path: run.id.rawValue), hint: "\(error)")
         }
+    }
+
+    /// Step 0 of `finish`: one line appended to the lease file. Best effort; without it recovery ends a
+    /// crashed finish as `failed` with "status unknown".
+    func recordIntent(_ run: OwnedRun, status: RunStatus, fields: [(String, JSON)]) {
+        let line = JSON.object([("finishing", .object([("status", .string(status.rawValue))] + fields))]).encoded() + [0x0A]
+        let end = lseek(run.leaseFD, 0, SEEK_END)
+        guard end >= 0 else { return }
+        _ = line.withUnsafeBytes { pwrite(run.leaseFD, $0.baseAddress, $0.count, end) }
+    }
+
+    /// The outcome a crashed finisher recorded in its lease (now its token), if any.
+    func recordedIntent(_ token: FilePath) -> (RunStatus, [(String, JSON)])? {
+        guard let bytes = try? Sys.readFile(token, limit: 1 << 20) else { return nil }
+        for line in bytes.split(separator: 0x0A).reversed() {
+            guard let intent = JSON.parse(Array(line))?["finishing"], case .object(let fields) = intent,
+                  let status = intent["status"]?.stringValue.flatMap(RunStatus.init(rawValue:)) else { continue }
+            return (status, fields.filter { $0.0 != "status" })
+        }
+        return nil
     }
 
     /// Steps 4–6 of `finish` and `requeue`: companions first (from whichever folder they are in), the

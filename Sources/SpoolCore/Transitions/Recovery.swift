@@ -119,11 +119,17 @@ extension Spooler {
             case .finishing:
                 if !events[(lastClaim + 1)...].contains(where: { $0.type == "finished" }) {
                     let started = lastClaim >= 0 ? events[lastClaim].ts ?? clock.now() : clock.now()
-                    try log.append("finished", [
-                        ("status", .string(RunStatus.failed.rawValue)),
-                        ("duration", .double(((clock.now() - started) * 1000).rounded() / 1000)),
-                        ("reason", .string("the worker died while finishing this run; its final status is unknown")),
-                    ])
+                    let duration: (String, JSON) = ("duration", .double(((clock.now() - started) * 1000).rounded() / 1000))
+                    if let (status, fields) = recordedIntent(mine) {
+                        try log.append("finished", [("status", .string(status.rawValue)), duration] + fields
+                                       + [("recovered_by", .string(actor.id))])
+                    } else {
+                        try log.append("finished", [
+                            ("status", .string(RunStatus.failed.rawValue)), duration,
+                            ("reason", .string("the worker died while finishing this run; its final status is unknown")),
+                            ("recovered_by", .string(actor.id)),
+                        ])
+                    }
                     try syncIfDurable(log)
                 }
             case .requeueing:

@@ -49,7 +49,7 @@ extension Spooler {
         let name = history.first { $0.type == "queued" }?["name"]?.stringValue.map { Array($0.utf8) } ?? Array("\(run).yaml".utf8)
         let next = try submit(bytes, name: name, previous: run)
         if let log = try? EventLog(path: spool.eventsFile(run, in: .done), run: run, clock: clock, faults: faults) {
-            try? log.append("retried", [("next", .string(next.rawValue)), ("by", .string(actor.id))])
+            _ = try? log.append("retried", [("next", .string(next.rawValue)), ("by", .string(actor.id))])
         }
         return next
     }
