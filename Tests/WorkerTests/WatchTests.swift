@@ -16,26 +16,33 @@ let fuseUnavailableReason: String? = {
 }()
 
 enum Bindfs {
+    /// Mounts with bindfs, which forks a daemon and exits. Spawned and reaped with posix_spawn/waitpid:
+    /// Foundation's Process did not notice this child's exit here. Output goes to a file, never a pipe
+    /// that the daemon would hold open.
     static func mount(_ src: String, _ mnt: String) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/bindfs")
-        p.arguments = ["--no-allow-other", src, mnt]
-        let err = Pipe()
-        p.standardError = err
-        do { try p.run() } catch { return "\(error)" }
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? nil : String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errFile = mnt + ".bindfs-stderr"
+        let status = spawnAndWait(["/bin/sh", "-c", "exec /usr/bin/bindfs --no-allow-other \"$1\" \"$2\" </dev/null >/dev/null 2>\"$3\"",
+                                   "sh", src, mnt, errFile])
+        let err = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: errFile)
+        return status == 0 ? nil : "bindfs exited with \(status): \(err)"
+    }
+
+    static func spawnAndWait(_ argv: [String]) -> Int32 {
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, argv[0], nil, nil, &cArgs, environ) == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
     static func unmount(_ mnt: String) {
-        for tool in ["/usr/bin/fusermount3", "/usr/bin/fusermount", "/bin/umount"] where FileManager.default.isExecutableFile(atPath: tool) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: tool)
-            p.arguments = tool.hasSuffix("umount") ? ["-l", mnt] : ["-u", "-z", mnt]
-            try? p.run()
-            p.waitUntilExit()
-            if p.terminationStatus == 0 { return }
+        for tool in ["/usr/bin/fusermount3", "/usr/bin/fusermount"] where FileManager.default.isExecutableFile(atPath: tool) {
+            if spawnAndWait([tool, "-u", "-z", mnt]) == 0 { return }
         }
+        _ = spawnAndWait(["/bin/umount", "-l", mnt])
     }
 }
 

@@ -5,10 +5,10 @@ import Glibc
 /// RFC 3339 timestamps in UTC with milliseconds (`2026-11-25T02:15:30.123Z`), the `ts` of every event.
 public enum Timestamp {
     public static func rfc3339(_ seconds: Double) -> String {
-        var whole = time_t(seconds.rounded(.down))
-        var millis = Int(((seconds - Double(whole)) * 1000).rounded(.down))
-        if millis >= 1000 { millis = 999 }
-        if millis < 0 { millis = 0; whole = time_t(seconds) }
+        // Whole microseconds first: 1_800_000_000.123 is stored as …122999 and must still print .123.
+        let micros = Int64((seconds * 1_000_000).rounded())
+        var whole = time_t(micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000)
+        let millis = Int((micros - Int64(whole) * 1_000_000) / 1000)
         var tm = Glibc.tm()
         gmtime_r(&whole, &tm)
         return "\(pad(Int(tm.tm_year) + 1900, 4))-\(pad(Int(tm.tm_mon) + 1, 2))-\(pad(Int(tm.tm_mday), 2))T"

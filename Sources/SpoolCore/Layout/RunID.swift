@@ -47,9 +47,10 @@ public struct RunID: Sendable, Hashable, Comparable, CustomStringConvertible {
         var out = ""
         for c in host.lowercased().unicodeScalars {
             if out.count >= 40 { break }
-            if (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c == "-" { out.unicodeScalars.append(c) }
-            else if c == "." { out.append("-") }
+            if (c >= "a" && c <= "z") || (c >= "0" && c <= "9") { out.unicodeScalars.append(c) }
+            else if !out.isEmpty && out.last != "-" { out.append("-") }
         }
+        while out.last == "-" { out.removeLast() }
         return out.isEmpty ? "host" : out
     }
 
