@@ -27,8 +27,9 @@ let package = Package(
 
         // Spool file formats: job schema v1 and the spool's config.yaml.
         .target(name: "JobSpec", dependencies: ["YAMLCore"]),
-        // Process groups with timeouts, signals and output to files.
-        .target(name: "ProcessRunner"),
+        // Process groups with timeouts, signals and output to files; CProcess exposes glibc's spawn extensions.
+        .target(name: "CProcess"),
+        .target(name: "ProcessRunner", dependencies: ["CProcess"]),
         // The queue on disk: claim, events, leases, finish, requeue, recovery, watching.
         .target(name: "SpoolCore", dependencies: ["JobSpec"]),
         // The run loop that claims jobs and executes them.

@@ -87,9 +87,9 @@ public struct Actor: Sendable, Hashable {
 
     /// This process.
     public static func current() -> Actor {
-        var buf = [CChar](repeating: 0, count: 256)
+        var buf = [UInt8](repeating: 0, count: 256)
         gethostname(&buf, 255)
-        let host = String(cString: buf)
+        let host = String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
         return Actor(host: host.isEmpty ? "localhost" : host, pid: getpid())
     }
 }

@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A step that could not be started.
+public struct ProcessError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Stage: String, Sendable {
+        case openOutput = "open the output file"
+        case workingDirectory = "enter the working directory"
+        case spawn = "start /bin/sh"
+    }
+
+    public var stage: Stage
+    public var errno: Int32
+    public var path: String
+
+    public init(stage: Stage, errno: Int32, path: String) {
+        self.stage = stage
+        self.errno = errno
+        self.path = path
+    }
+
+    public var description: String {
+        let reason = String(decoding: Array(UnsafeBufferPointer(start: strerror(errno), count: strlen(strerror(errno)))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        switch stage {
+        case .workingDirectory:
+            return "cannot \(stage.rawValue) \(path): \(reason); check the job's workspace"
+        case .openOutput:
+            return "cannot \(stage.rawValue) \(path): \(reason); check the artifacts folder"
+        case .spawn:
+            return "cannot \(stage.rawValue): \(reason)"
+        }
+    }
+}
