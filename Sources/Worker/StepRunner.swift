@@ -76,6 +76,7 @@ struct StepRunner: Sendable {
         let followers = [("stdout", OutputFollower(path: stdoutPath, cap: cap)), ("stderr", OutputFollower(path: stderrPath, cap: cap))]
         let result = await monitor(process, step: index, followers: followers)
         for (stream, follower) in followers {
+            while let chunk = follower.poll(maxChunk: 4096) { _ = emitOutput(index, stream, chunk) }
             if let chunk = follower.flush() { _ = emitOutput(index, stream, chunk) }
         }
         var fields: [(String, JSON)] = [("step", .int(index)), ("name", .string(label)), ("ok", .bool(result.succeeded)),

@@ -147,7 +147,7 @@ public final class Worker: Sendable {
             }
             let path = spooler.spool.new.appending(bytes: entry.name)
             guard let st = try? Sys.lstat(path) else { continue }
-            if options.config.settle > 0 && reason != .startup && fsNow - st.mtime < options.config.settle {
+            if options.config.settle > 0 && fsNow - st.mtime < options.config.settle {
                 unsettled += 1
                 continue
             }
@@ -161,12 +161,17 @@ public final class Worker: Sendable {
         loop.scannedSinceIdle = true
     }
 
-    /// True when nothing is queued or running anywhere in the spool (used by `--drain`).
+    /// True when nothing is queued or running anywhere in the spool, and no interrupted transition is
+    /// waiting in `cur/` for recovery (a lease or token left by a crash): used by `--drain`.
     func spoolIsEmpty() -> Bool {
         for dir in [spooler.spool.new, spooler.spool.cur] {
             guard let entries = try? Sys.listDirectory(dir) else { return false }
-            for entry in entries where JobName.isJob(entry.name) {
-                if (try? Sys.lstat(dir.appending(bytes: entry.name)))?.isRegular == true { return false }
+            for entry in entries {
+                if JobName.isJob(entry.name) {
+                    if (try? Sys.lstat(dir.appending(bytes: entry.name)))?.isRegular == true { return false }
+                } else if dir == spooler.spool.cur && Spool.isTransitionLeftover(entry.name) {
+                    return false
+                }
             }
         }
         return true

@@ -19,7 +19,7 @@ extension Integration {
             #expect(refused.stderr.contains("timeout"), "suggests the key it probably meant: \(refused.stderr)")
             #expect(s.jobFiles(s.new).count == 1, "a refused job is not queued")
 
-            let v = try s.run(["validate", "--json", bad])
+            let v = try TestSpool.cli(["validate", "--json", bad])
             #expect(v.status != 0)
             let report = try JSONSerialization.jsonObject(with: Data(v.stdout.utf8)) as? [[String: Any]]
             #expect(report?.first?["line"] as? Int == 4)
@@ -51,7 +51,9 @@ extension Integration {
             #expect(types.contains("step.output"))
 
             let shown = try s.run(["show", run, "--json"])
-            let summary = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+            let detail = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+            let summary = detail?["summary"] as? [String: Any]
+            #expect(detail?["job"] as? String == "title: listed\nlabels: [demo]\nsteps:\n  - run: echo out; exit 2\n")
             #expect(summary?["status"] as? String == "failed")
             #expect(summary?["title"] as? String == "listed")
 

@@ -55,7 +55,10 @@ extension Integration {
             let w = try s.startWorker(["--concurrency", "8"])
             #expect(s.wait(timeout: 10) { !s.names(s.root + "/workers").isEmpty }, "worker is up")
             let n = 20_000
+            // A worker busy elsewhere (here: stopped) while the burst lands, as on a loaded machine.
+            w.kill(SIGSTOP)
             for i in 0..<n { try s.drop("burst-\(i).yaml", "steps: []\n") }
+            w.kill(SIGCONT)
             #expect(s.wait(timeout: 50) { s.jobFiles(s.new).isEmpty }, "all claimed well before the next poll (\(s.jobFiles(s.new).count) left)")
             #expect(s.wait(timeout: 120) { s.runIDs(in: s.done).count == n })
             w.kill(SIGTERM)

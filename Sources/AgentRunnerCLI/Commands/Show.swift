@@ -37,6 +37,7 @@ struct Show: ParsableCommand {
             var artifacts: [String] = []
             for st in RunState.allCases {
                 let dir = s.artifactsDir(id, in: st)
+                guard (try? Sys.stat(dir))?.isDirectory == true else { continue }
                 if let list = FileManager.default.enumerator(atPath: dir.display) {
                     files["artifacts"] = dir.display
                     while let item = list.nextObject() as? String {

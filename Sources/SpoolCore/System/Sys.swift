@@ -201,6 +201,8 @@ public struct FileStat: Sendable, Equatable {
     public var mode: UInt32
     /// Modification time in seconds since the epoch, with nanoseconds.
     public var mtime: Double
+    /// Status-change time: a rename sets it, so it tells how long a file has been where it is.
+    public var ctime: Double
 
     init(_ st: Glibc.stat) {
         inode = UInt64(st.st_ino)
@@ -208,6 +210,7 @@ public struct FileStat: Sendable, Equatable {
         size = Int(st.st_size)
         mode = st.st_mode
         mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+        ctime = Double(st.st_ctim.tv_sec) + Double(st.st_ctim.tv_nsec) / 1e9
     }
 
     public var isRegular: Bool { (mode & S_IFMT) == S_IFREG }

@@ -33,8 +33,16 @@ extension Spooler {
             guard let lease = try createLease(run, name: displayName, attempt: attempt) else { return nil }
             faults.crash(at: .claimLeaseCreated)
             let target = spool.jobFile(run, in: .running)
-            let won = try renameClaiming(source, target, lostReplyFault: "claim") {
-                (try? Sys.lstat(spool.leaseFile(run)))?.inode == lease.inode
+            let won: Bool
+            do {
+                won = try renameClaiming(source, target, lostReplyFault: "claim") {
+                    (try? Sys.lstat(spool.leaseFile(run)))?.inode == lease.inode
+                }
+            } catch {
+                // Not claimed (the file is still in new/): take our lease back before reporting.
+                if (try? Sys.lstat(spool.leaseFile(run)))?.inode == lease.inode { unlinkIfPresent(spool.leaseFile(run)) }
+                Sys.close(lease.fd)
+                throw error
             }
             guard won else {
                 if (try? Sys.lstat(spool.leaseFile(run)))?.inode == lease.inode { unlinkIfPresent(spool.leaseFile(run)) }

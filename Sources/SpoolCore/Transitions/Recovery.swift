@@ -64,12 +64,19 @@ extension Spooler {
             } else if let tokenName = tokens.last {
                 try rollForward(run, tokenName: tokenName, now: now, report: &report)
             } else {
-                // A job in cur/ with neither lease nor token is never left by our own steps; adopt it with a
-                // lease nobody heartbeats, so the normal stale-lease path requeues it one lease from now.
+                // A job in cur/ with neither lease nor token is never left by our own steps (someone deleted
+                // the lease). A directory listing is not a snapshot, though: a claim or finish running right
+                // now can look like this for a moment. So only a job that has sat in cur/ for a whole lease
+                // (its ctime, set by the rename) is adopted, with a lease nobody heartbeats: the normal
+                // stale-lease path then requeues it one lease later.
+                let job = spool.jobFile(run, in: .running)
+                guard let st = try? Sys.lstat(job), now - st.ctime > leaseDuration,
+                      (try? Sys.lstat(spool.leaseFile(run))) == nil else { return }
                 let orphan = Actor(host: "recovery", pid: 0)
                 if let lease = try? Spooler(spool: spool, actor: orphan, clock: clock, fsClock: fsClock, faults: faults)
                     .createLease(run, name: Array("\(run).yaml".utf8), attempt: 0) {
                     Sys.close(lease.fd)
+                    if (try? Sys.lstat(job)) == nil { unlinkIfPresent(spool.leaseFile(run)) }
                 }
             }
             return
