@@ -1,31 +1,47 @@
-/// A job, schema version 1: a list of shell steps with their environment and limits.
+/// A job file (schema v1), decoded by `JobLoader.load`. See docs/job-format.md.
 public struct Job: Sendable, Equatable {
+    /// Schema version; only 1 exists.
     public var version: Int = 1
     public var title: String?
-    /// A folder relative to the spool (or absolute); created if missing. Default: `workspaces/RUN`.
+    /// Working folder, relative to the spool root; nil means a fresh `workspaces/<run id>` folder.
     public var workspace: String?
+    /// Extra environment variables for every step.
     public var env: [String: String] = [:]
-    /// Seconds for the whole run.
+    /// Whole-job time limit in seconds.
     public var timeout: Double?
     public var labels: [String] = []
-    /// -1000…1000; higher is claimed first.
+    /// -1000...1000; higher runs first.
     public var priority: Int = 0
-    /// Claims before a run whose worker keeps dying ends as failed (default: the spool's `max_attempts`).
+    /// 1...100; nil means the spool's `max_attempts`.
     public var maxAttempts: Int?
+    /// May be empty: a no-op job.
     public var steps: [Step] = []
 
-    public init() {}
+    public init(version: Int = 1, title: String? = nil, workspace: String? = nil, env: [String: String] = [:],
+                timeout: Double? = nil, labels: [String] = [], priority: Int = 0, maxAttempts: Int? = nil,
+                steps: [Step] = []) {
+        self.version = version
+        self.title = title
+        self.workspace = workspace
+        self.env = env
+        self.timeout = timeout
+        self.labels = labels
+        self.priority = priority
+        self.maxAttempts = maxAttempts
+        self.steps = steps
+    }
 }
 
+/// One shell step of a job.
 public struct Step: Sendable, Equatable {
     public var name: String?
-    /// A shell command, run as `/bin/sh -c run`.
+    /// The shell command; never empty.
     public var run: String
-    /// Seconds for this step.
+    /// Step time limit in seconds.
     public var timeout: Double?
-    /// A failing step does not fail the run.
+    /// A failing step does not fail the job.
     public var continueOnError: Bool
-    /// The line of the step in the job file.
+    /// 1-based line of the step's mapping in the job file.
     public var line: Int
 
     public init(name: String? = nil, run: String, timeout: Double? = nil, continueOnError: Bool = false, line: Int) {

@@ -1,52 +1,70 @@
 import YAMLCore
 
-/// The spool's `config.yaml`: defaults for workers. Every key is optional.
+/// The spool's `config.yaml`. Every key is optional; an empty file (or one with only comments) means the defaults.
 public struct SpoolConfig: Sendable, Equatable {
+    /// Runs at once, 1...256.
     public var concurrency: Int = 2
-    /// Seconds a lease lasts without a heartbeat.
+    /// Seconds a run's lease lasts without a heartbeat; at least 1.
     public var lease: Double = 30
+    /// Seconds between full scans of new/; greater than 0.
     public var pollInterval: Double = 2
+    /// Attempts per job unless the job says otherwise, 1...100.
     public var maxAttempts: Int = 3
-    /// Seconds an incomplete-looking job gets before it is rejected.
+    /// Seconds an incomplete-looking job file must stay unchanged before it is read again.
     public var grace: Double = 2
-    /// Seconds a polled file must be unchanged before it is claimed.
+    /// Seconds a new job file must be untouched before it is claimed.
     public var settle: Double = 1
+    /// Seconds running steps get on shutdown before they are stopped.
     public var shutdownGrace: Double = 10
+    /// Seconds between SIGTERM and SIGKILL when a step is stopped.
     public var killGrace: Double = 5
-    /// Bytes of each step stream copied into events.
+    /// Bytes of step output copied into each `step.output` event.
     public var outputEventCap: Int = 65536
     public var durability: Durability = .fsync
 
-    public enum Durability: String, Sendable, CaseIterable { case fsync, none }
+    public enum Durability: String, Sendable {
+        case fsync, none
+    }
 
     public init() {}
 
-    static let keys = ["concurrency", "lease", "poll_interval", "max_attempts", "grace", "settle", "shutdown_grace",
-                       "kill_grace", "output_event_cap", "durability"]
+    public static let keys = ["concurrency", "lease", "poll_interval", "max_attempts", "grace", "settle",
+                              "shutdown_grace", "kill_grace", "output_event_cap", "durability"]
 
     public static func load(_ bytes: [UInt8], file: String) throws(JobError) -> SpoolConfig {
+        try TextChecks.checkSize(bytes, file: file, what: "config.yaml")
         var config = SpoolConfig()
-        if FileChecks.isBlank(bytes) { return config }
-        try FileChecks.check(bytes, file: file, limit: JobLoader.maxFileSize, requireFinalNewline: false)
-        guard let root = try JobLoader.parse(bytes, file: file) else { return config }
-        let r = NodeReader(file: file)
-        let f = try r.fields(root, of: "config.yaml", allowed: keys)
-        if let v = f["concurrency"] { config.concurrency = try r.int(v.value, "concurrency", in: 1...256) }
-        if let v = f["lease"] { config.lease = try r.duration(v.value, "lease", minimum: 0.5) }
-        if let v = f["poll_interval"] { config.pollInterval = try r.duration(v.value, "poll_interval") }
-        if let v = f["max_attempts"] { config.maxAttempts = try r.int(v.value, "max_attempts", in: 1...100) }
-        if let v = f["grace"] { config.grace = try r.duration(v.value, "grace", allowZero: true) }
-        if let v = f["settle"] { config.settle = try r.duration(v.value, "settle", allowZero: true) }
-        if let v = f["shutdown_grace"] { config.shutdownGrace = try r.duration(v.value, "shutdown_grace", allowZero: true) }
-        if let v = f["kill_grace"] { config.killGrace = try r.duration(v.value, "kill_grace", allowZero: true) }
-        if let v = f["output_event_cap"] { config.outputEventCap = try r.int(v.value, "output_event_cap", in: 0...(64 << 20)) }
-        if let v = f["durability"] {
-            let s = try r.string(v.value, "durability")
-            guard let d = Durability(rawValue: s) else {
-                throw r.error(.invalidValue, v.value, "durability `\(s)` is not known", expected: "fsync or none")
+        if TextChecks.isBlank(bytes) { return config }
+        try TextChecks.checkUTF8(bytes, file: file)
+        guard let root = try JobLoader.parseYAML(bytes, file: file) else { return config }
+        if case .null? = root.value { return config }
+        let d = SchemaDecoder(file: file)
+        let entries = try d.mapping(root, field: "config.yaml", expected: "a mapping of spool settings", allowed: keys)
+        for (key, pair) in entries {
+            let v = pair.value
+            switch key {
+            case "concurrency": config.concurrency = try d.int(v, field: key, range: 1...256)
+            case "lease": config.lease = try d.duration(v, field: key, minimum: 1, positive: false)
+            case "poll_interval": config.pollInterval = try d.duration(v, field: key)
+            case "max_attempts": config.maxAttempts = try d.int(v, field: key, range: JobSchema.maxAttemptsRange)
+            case "grace": config.grace = try d.duration(v, field: key, positive: false)
+            case "settle": config.settle = try d.duration(v, field: key, positive: false)
+            case "shutdown_grace": config.shutdownGrace = try d.duration(v, field: key, positive: false)
+            case "kill_grace": config.killGrace = try d.duration(v, field: key, positive: false)
+            case "output_event_cap": config.outputEventCap = try d.int(v, field: key, range: 0...(16 << 20))
+            case "durability": config.durability = try durability(v, d)
+            default: break
             }
-            config.durability = d
         }
         return config
+    }
+
+    static func durability(_ node: YAMLNode, _ d: SchemaDecoder) throws(JobError) -> Durability {
+        let expected = "fsync or none"
+        let text = try d.string(node, field: "durability")
+        guard let value = Durability(rawValue: text) else {
+            throw d.error(.invalidValue, at: node.mark, "durability \(d.quoted(text)) is not known", expected: expected)
+        }
+        return value
     }
 }

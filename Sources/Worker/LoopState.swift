@@ -5,10 +5,10 @@ import SpoolCore
 struct LoopState {
     var running: [RunID: RunContext] = [:]
     var ignored = Set<[UInt8]>()
-    /// Names waiting for a claim attempt, highest priority first, then in the order they were found.
+    /// Names waiting for a claim attempt: highest priority first, then by arrival second, then in an order
+    /// private to this process, so that workers racing on one spool mostly reach for different files.
     private var heap: [Candidate] = []
     private(set) var queued = Set<[UInt8]>()
-    private var order = 0
     var unsettled = 0
     var scannedSinceIdle = false
     var shuttingDown = false
@@ -21,17 +21,25 @@ struct LoopState {
     struct Candidate {
         var name: [UInt8]
         var priority: Int
-        var order: Int
-        func before(_ o: Candidate) -> Bool { priority != o.priority ? priority > o.priority : order < o.order }
+        /// Whole seconds of the file's mtime (or of when inotify reported it).
+        var arrival: Int64
+        /// `Hasher` is seeded per process: each worker gets its own order among equals.
+        var spread: Int
+        func before(_ o: Candidate) -> Bool {
+            if priority != o.priority { return priority > o.priority }
+            if arrival != o.arrival { return arrival < o.arrival }
+            return spread < o.spread
+        }
     }
 
     /// Nothing waiting and nothing that a later poll will find settled.
     var isIdle: Bool { heap.isEmpty && unsettled == 0 && scannedSinceIdle }
 
-    mutating func enqueue(_ name: [UInt8], priority: Int) {
+    mutating func enqueue(_ name: [UInt8], priority: Int, arrival: Double = Date().timeIntervalSince1970) {
         guard !ignored.contains(name), JobName.isJob(name), queued.insert(name).inserted else { return }
-        order += 1
-        heap.append(Candidate(name: name, priority: priority, order: order))
+        var h = Hasher()
+        h.combine(name)
+        heap.append(Candidate(name: name, priority: priority, arrival: Int64(arrival.rounded(.down)), spread: h.finalize()))
         var i = heap.count - 1
         while i > 0 {
             let parent = (i - 1) / 2

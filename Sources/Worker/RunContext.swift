@@ -11,6 +11,7 @@ final class RunContext: Sendable {
         var lost = false
         var shutdown = false
         var eventLogFailed = false
+        var ending = false
         var lastHeartbeatEvent: Double
     }
 
@@ -35,6 +36,10 @@ final class RunContext: Sendable {
     /// The worker is shutting down and the grace period is over: end the step and requeue the run.
     var isShuttingDown: Bool { state.withLock { $0.shutdown } }
     func requestShutdown() { state.withLock { $0.shutdown = true } }
+
+    /// The run's task is finishing or requeueing it: its lease is about to become a token.
+    var isEnding: Bool { state.withLock { $0.ending } }
+    func markEnding() { state.withLock { $0.ending = true } }
 
     var eventLogFailed: Bool { state.withLock { $0.eventLogFailed } }
     func markEventLogFailed() { state.withLock { $0.eventLogFailed = true } }

@@ -117,6 +117,7 @@ struct RunExecutor: Sendable {
     func finish(_ ctx: RunContext, _ status: RunStatus, _ fields: [(String, JSON)] = []) -> RunEnd {
         if ctx.isLost { return .lost }
         if ctx.eventLogFailed { return abandon(ctx) }
+        ctx.markEnding()
         do {
             guard try spooler.finish(ctx.run, status: status, fields: fields) else {
                 logger.error("lost the lease on \(ctx.run.id) before finishing; not writing to done/")
@@ -132,6 +133,7 @@ struct RunExecutor: Sendable {
     }
 
     func requeue(_ ctx: RunContext) -> RunEnd {
+        ctx.markEnding()
         do {
             if try spooler.requeue(ctx.run, reason: .workerShutdown) {
                 logger.notice("requeued \(ctx.run.id) for another worker", metadata: ["run": "\(ctx.run.id)"])

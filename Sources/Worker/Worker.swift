@@ -135,10 +135,11 @@ public final class Worker: Sendable {
         }
         let fsNow = (try? spooler.fsClock.now()) ?? 0
         var unsettled = 0
-        var fresh: [(name: [UInt8], priority: Int)] = []
+        var fresh: [(name: [UInt8], priority: Int, arrival: Double)] = []
         var present = Set<[UInt8]>()
+        let pruneIgnored = !loop.ignored.isEmpty
         for entry in entries where JobName.isJob(entry.name) {
-            present.insert(entry.name)
+            if pruneIgnored { present.insert(entry.name) }
             if loop.queued.contains(entry.name) || loop.ignored.contains(entry.name) { continue }
             if entry.kind != .regular && entry.kind != .unknown {
                 loop.ignored.insert(entry.name)
@@ -151,12 +152,11 @@ public final class Worker: Sendable {
                 unsettled += 1
                 continue
             }
-            fresh.append((entry.name, PriorityPeek.priority(of: path)))
+            fresh.append((entry.name, PriorityPeek.priority(of: path), st.mtime))
         }
         // Forget ignored names that went away, so a regular file dropped under the same name is seen.
-        loop.ignored = loop.ignored.intersection(present)
-        fresh.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.name.lexicographicallyPrecedes($1.name) }
-        for item in fresh { loop.enqueue(item.name, priority: item.priority) }
+        if pruneIgnored { loop.ignored = loop.ignored.intersection(present) }
+        for item in fresh { loop.enqueue(item.name, priority: item.priority, arrival: item.arrival) }
         loop.unsettled = unsettled
         loop.scannedSinceIdle = true
     }
@@ -185,6 +185,8 @@ public final class Worker: Sendable {
         loop.lastHeartbeat = now
         for (run, ctx) in loop.running where !ctx.isLost {
             if !spooler.heartbeat(ctx.run) {
+                // The run's own task is finishing or requeueing it right now: the lease became its token.
+                if ctx.isEnding { continue }
                 logger.error("lost the lease on \(run): another worker took it over; stopping it here without writing to done/")
                 ctx.markLost()
             } else if !ctx.eventLogFailed, ctx.heartbeatEventDue(every: min(30, options.config.lease), now: now) {

@@ -1,193 +1,147 @@
-import CYAML
+/// Limits that keep a hostile or broken file from exhausting the stack or memory of whoever walks the tree.
+public struct YAMLLimits: Sendable, Equatable {
+    /// Deepest allowed nesting of sequences and mappings (the root collection is depth 1).
+    public var maxDepth: Int
+    /// Most nodes that aliases may expand to in total ("billion laughs" guard).
+    public var maxAliasedNodes: Int
 
-/// Parses one YAML document into a `YAMLNode` tree with 1-based positions, over libyaml's event API.
-///
-/// Stricter than libyaml alone: an alias to an unknown anchor, a duplicate mapping key, a second
-/// document, nesting deeper than `maxDepth`, and alias expansion beyond `maxNodes` are errors.
-public struct YAMLParser {
-    public var maxDepth = 64
-    public var maxNodes = 100_000
-
-    public init() {}
-
-    /// Returns nil for a stream without a document (empty, or only comments).
-    public func parse(_ bytes: [UInt8]) throws(YAMLError) -> YAMLNode? {
-        let events = EventStream(bytes)
-        var builder = TreeBuilder(events: events, maxDepth: maxDepth, maxNodes: maxNodes)
-        return try builder.document()
-    }
-}
-
-/// One libyaml event, copied out of C memory.
-enum YAMLEvent {
-    case streamStart, streamEnd, documentStart, documentEnd
-    case alias(anchor: String)
-    case scalar(String, anchor: String?, tag: String?, style: YAMLNode.ScalarStyle)
-    case sequenceStart(anchor: String?)
-    case sequenceEnd
-    case mappingStart(anchor: String?)
-    case mappingEnd
-}
-
-/// Owns a `yaml_parser_t` and a copy of the input, and frees both.
-final class EventStream {
-    private var parser = yaml_parser_t()
-    private let input: UnsafeMutableBufferPointer<UInt8>
-    let count: Int
-    private var done = false
-
-    init(_ bytes: [UInt8]) {
-        count = bytes.count
-        input = .allocate(capacity: max(1, bytes.count))
-        _ = input.initialize(from: bytes)
-        yaml_parser_initialize(&parser)
-        yaml_parser_set_input_string(&parser, input.baseAddress, bytes.count)
-    }
-
-    deinit {
-        yaml_parser_delete(&parser)
-        input.deallocate()
-    }
-
-    /// The next event and where it starts.
-    func next() throws(YAMLError) -> (YAMLEvent, Mark) {
-        var event = yaml_event_t()
-        guard !done, yaml_parser_parse(&parser, &event) == 1 else { throw parserError() }
-        defer { yaml_event_delete(&event) }
-        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
-        switch event.type {
-        case YAML_STREAM_START_EVENT: return (.streamStart, mark)
-        case YAML_STREAM_END_EVENT:
-            done = true
-            return (.streamEnd, mark)
-        case YAML_DOCUMENT_START_EVENT: return (.documentStart, mark)
-        case YAML_DOCUMENT_END_EVENT: return (.documentEnd, mark)
-        case YAML_ALIAS_EVENT: return (.alias(anchor: text(event.data.alias.anchor) ?? ""), mark)
-        case YAML_SCALAR_EVENT:
-            let s = event.data.scalar
-            let value = String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
-            let style: YAMLNode.ScalarStyle
-            switch s.style {
-            case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
-            case YAML_DOUBLE_QUOTED_SCALAR_STYLE: style = .doubleQuoted
-            case YAML_LITERAL_SCALAR_STYLE: style = .literal
-            case YAML_FOLDED_SCALAR_STYLE: style = .folded
-            default: style = .plain
-            }
-            return (.scalar(value, anchor: text(s.anchor), tag: text(s.tag), style: style), mark)
-        case YAML_SEQUENCE_START_EVENT: return (.sequenceStart(anchor: text(event.data.sequence_start.anchor)), mark)
-        case YAML_SEQUENCE_END_EVENT: return (.sequenceEnd, mark)
-        case YAML_MAPPING_START_EVENT: return (.mappingStart(anchor: text(event.data.mapping_start.anchor)), mark)
-        case YAML_MAPPING_END_EVENT: return (.mappingEnd, mark)
-        default: throw YAMLError(message: "unexpected YAML event", mark: mark)
-        }
-    }
-
-    private func text(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
-        guard let p else { return nil }
-        return String(cString: UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self))
-    }
-
-    private func parserError() -> YAMLError {
-        let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
-        let context = parser.context.map { String(cString: $0) }
-        let m = parser.problem_mark
-        let mark = Mark(line: Int(m.line) + 1, column: Int(m.column) + 1)
-        var message = problem
-        if let context {
-            let c = parser.context_mark
-            message += " \(context) (started at line \(c.line + 1), column \(c.column + 1))"
-        }
-        return YAMLError(message: message, mark: mark, atEnd: Int(m.index) >= count - 1)
-    }
-}
-
-/// Turns the event stream into nodes, resolving anchors and enforcing the limits.
-struct TreeBuilder {
-    let events: EventStream
-    let maxDepth: Int
-    let maxNodes: Int
-    var anchors: [String: YAMLNode] = [:]
-    var nodes = 0
-
-    init(events: EventStream, maxDepth: Int, maxNodes: Int) {
-        self.events = events
+    public init(maxDepth: Int = 64, maxAliasedNodes: Int = 10_000) {
         self.maxDepth = maxDepth
-        self.maxNodes = maxNodes
+        self.maxAliasedNodes = maxAliasedNodes
+    }
+}
+
+/// Builds a `YAMLNode` tree from libyaml's event stream.
+///
+/// On top of libyaml it rejects: an alias to an unknown anchor, duplicate mapping keys
+/// (reported at the second key), more than one document, nesting deeper than `maxDepth`
+/// and aliases that expand to more than `maxAliasedNodes` nodes. Merge keys (`<<`) have no
+/// special meaning (YAML 1.2).
+public enum YAMLParser {
+    /// The single document in `bytes`, or nil when the stream has none (empty, or only comments).
+    public static func parse(_ bytes: [UInt8], limits: YAMLLimits = YAMLLimits()) throws(YAMLError) -> YAMLNode? {
+        var builder = TreeBuilder(limits: limits, events: try EventParser(bytes))
+        return try builder.run()
+    }
+}
+
+private struct TreeBuilder {
+    struct Built {
+        var node: YAMLNode
+        /// Nodes in the subtree, counting alias expansions.
+        var size: Int
     }
 
-    mutating func document() throws(YAMLError) -> YAMLNode? {
-        guard case .streamStart = try events.next().0 else { throw YAMLError(message: "missing stream start", mark: nil) }
-        let (first, _) = try events.next()
-        if case .streamEnd = first { return nil }
-        guard case .documentStart = first else { throw YAMLError(message: "expected a document", mark: nil) }
-        let (event, mark) = try events.next()
-        let root = try node(event, mark, depth: 1)
-        guard case .documentEnd = try events.next().0 else { throw YAMLError(message: "expected the end of the document", mark: nil) }
-        let (after, afterMark) = try events.next()
-        if case .documentStart = after {
-            throw YAMLError(message: "a second YAML document (after `---`) is not allowed; a job file holds one job", mark: afterMark)
-        }
-        return root
+    enum Frame {
+        case sequence(start: Mark, anchor: String?, tag: String?, items: [YAMLNode], size: Int)
+        case mapping(start: Mark, anchor: String?, tag: String?, pairs: [YAMLPair], pendingKey: YAMLNode?, keys: Set<String>, size: Int)
     }
 
-    mutating func node(_ event: YAMLEvent, _ mark: Mark, depth: Int) throws(YAMLError) -> YAMLNode {
-        guard depth <= maxDepth else { throw YAMLError(message: "nesting deeper than \(maxDepth) levels", mark: mark) }
-        let result: YAMLNode
-        let anchor: String?
-        switch event {
-        case .alias(let name):
-            guard let target = anchors[name] else {
-                throw YAMLError(message: "alias *\(name) refers to an anchor &\(name) that is not defined before it", mark: mark)
-            }
-            try count(target.size, mark)
-            var copy = target
-            copy.mark = mark
-            return copy
-        case .scalar(let value, let a, let tag, let style):
-            anchor = a
-            result = YAMLNode(kind: .scalar(value, style: style, tag: tag), mark: mark)
-            try count(1, mark)
-        case .sequenceStart(let a):
-            anchor = a
-            var items: [YAMLNode] = []
-            while true {
-                let (e, m) = try events.next()
-                if case .sequenceEnd = e { break }
-                items.append(try node(e, m, depth: depth + 1))
-            }
-            try count(1, mark)
-            result = YAMLNode(kind: .sequence(items), mark: mark)
-        case .mappingStart(let a):
-            anchor = a
-            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
-            var seen: [String: Mark] = [:]
-            while true {
-                let (e, m) = try events.next()
-                if case .mappingEnd = e { break }
-                let key = try node(e, m, depth: depth + 1)
-                if let text = key.scalarText {
-                    if let first = seen[text] {
-                        throw YAMLError(message: "duplicate key \"\(text)\" (first at line \(first.line))", mark: key.mark)
-                    }
-                    seen[text] = key.mark
+    let limits: YAMLLimits
+    let events: EventParser
+    var stack: [Frame] = []
+    var anchors: [String: Built] = [:]
+    var aliased = 0
+
+    init(limits: YAMLLimits, events: EventParser) {
+        self.limits = limits
+        self.events = events
+    }
+
+    mutating func run() throws(YAMLError) -> YAMLNode? {
+        var root: YAMLNode?
+        var documents = 0
+        while true {
+            let event = try events.next()
+            switch event.kind {
+            case .streamStart, .documentEnd:
+                continue
+            case .streamEnd:
+                return root
+            case .documentStart:
+                documents += 1
+                if documents > 1 {
+                    throw YAMLError(kind: .multipleDocuments,
+                                    message: "a second YAML document starts here; the file must hold exactly one document (remove the extra `---`)",
+                                    mark: event.start)
                 }
-                let (ve, vm) = try events.next()
-                pairs.append((key, try node(ve, vm, depth: depth + 1)))
+            case .alias(let name):
+                guard let target = anchors[name] else {
+                    throw YAMLError(kind: .unknownAlias,
+                                    message: "alias *\(name) refers to an unknown anchor; define &\(name) before using it (an anchored node cannot contain an alias to itself)",
+                                    mark: event.start)
+                }
+                aliased += target.size
+                if aliased > limits.maxAliasedNodes {
+                    throw YAMLError(kind: .tooManyAliases,
+                                    message: "aliases expand to more than \(limits.maxAliasedNodes) nodes; refusing to expand further",
+                                    mark: event.start)
+                }
+                var copy = target.node
+                copy.mark = event.start
+                if let done = try add(Built(node: copy, size: target.size)) { root = done }
+            case .scalar(let value, let style, let anchor, let tag):
+                let node = YAMLNode(.scalar(value, style: style), mark: event.start, tag: tag, anchor: anchor)
+                if let done = try add(Built(node: node, size: 1)) { root = done }
+            case .sequenceStart(let anchor, let tag):
+                try push(.sequence(start: event.start, anchor: anchor, tag: tag, items: [], size: 1), at: event.start)
+            case .mappingStart(let anchor, let tag):
+                try push(.mapping(start: event.start, anchor: anchor, tag: tag, pairs: [], pendingKey: nil, keys: [], size: 1), at: event.start)
+            case .sequenceEnd, .mappingEnd:
+                guard let frame = stack.popLast() else {
+                    throw YAMLError(kind: .internalError, message: "unbalanced collection end", mark: event.start)
+                }
+                let built: Built
+                switch frame {
+                case .sequence(let start, let anchor, let tag, let items, let size):
+                    built = Built(node: YAMLNode(.sequence(items), mark: start, tag: tag, anchor: anchor), size: size)
+                case .mapping(let start, let anchor, let tag, let pairs, _, _, let size):
+                    built = Built(node: YAMLNode(.mapping(pairs), mark: start, tag: tag, anchor: anchor), size: size)
+                }
+                if let done = try add(built) { root = done }
             }
-            try count(1, mark)
-            result = YAMLNode(kind: .mapping(pairs), mark: mark)
-        default:
-            throw YAMLError(message: "unexpected YAML structure", mark: mark)
         }
-        if let anchor { anchors[anchor] = result }
-        return result
     }
 
-    mutating func count(_ n: Int, _ mark: Mark) throws(YAMLError) {
-        nodes += n
-        if nodes > maxNodes {
-            throw YAMLError(message: "the document expands to more than \(maxNodes) nodes (aliases repeating large parts?)", mark: mark)
+    mutating func push(_ frame: Frame, at mark: Mark) throws(YAMLError) {
+        guard stack.count < limits.maxDepth else {
+            throw YAMLError(kind: .tooDeep, message: "nesting is deeper than \(limits.maxDepth) levels", mark: mark)
+        }
+        stack.append(frame)
+    }
+
+    /// Adds a finished node to the open collection; returns it when it is the document root.
+    mutating func add(_ built: Built) throws(YAMLError) -> YAMLNode? {
+        if let anchor = built.node.anchor { anchors[anchor] = built }
+        guard let top = stack.popLast() else { return built.node }
+        switch top {
+        case .sequence(let start, let anchor, let tag, var items, let size):
+            items.append(built.node)
+            stack.append(.sequence(start: start, anchor: anchor, tag: tag, items: items, size: size + built.size))
+        case .mapping(let start, let anchor, let tag, var pairs, let pendingKey, var keys, let size):
+            if let key = pendingKey {
+                pairs.append(YAMLPair(key: key, value: built.node))
+                stack.append(.mapping(start: start, anchor: anchor, tag: tag, pairs: pairs, pendingKey: nil, keys: keys, size: size + built.size))
+            } else {
+                let identity = Self.identity(of: built.node)
+                guard keys.insert(identity).inserted else {
+                    let first = pairs.first { Self.identity(of: $0.key) == identity }?.key.mark
+                    let shown = built.node.scalarText.map { "\"\($0)\"" } ?? "key"
+                    let previous = first.map { " (first at line \($0.line), column \($0.column))" } ?? ""
+                    throw YAMLError(kind: .duplicateKey, message: "duplicate key \(shown) in a mapping\(previous)", mark: built.node.mark)
+                }
+                stack.append(.mapping(start: start, anchor: anchor, tag: tag, pairs: pairs, pendingKey: built.node, keys: keys, size: size + built.size))
+            }
+        }
+        return nil
+    }
+
+    /// Keys are compared by content: scalars by their text, collections structurally (marks ignored).
+    static func identity(of node: YAMLNode) -> String {
+        switch node.kind {
+        case .scalar(let s, _): return "s" + String(s.utf8.count) + ":" + s
+        case .sequence(let items): return "[" + items.map(identity).joined(separator: ",") + "]"
+        case .mapping(let pairs): return "{" + pairs.map { identity(of: $0.key) + ":" + identity(of: $0.value) }.joined(separator: ",") + "}"
         }
     }
 }

@@ -5,10 +5,12 @@ extension Integration {
     /// Several worker processes race on one spool; every job must run exactly once.
     @Suite struct Race {
         static let jobCount = Int(ProcessInfo.processInfo.environment["AGENT_RUNNER_RACE_JOBS"] ?? "") ?? 10_000
+        /// A longer lease than the other tests: eight workers on two cores must not lose runs to a slow heartbeat.
+        static let config = "lease: 10s\npoll_interval: 1s\nsettle: 0s\ngrace: 300ms\nshutdown_grace: 1s\nkill_grace: 1s\n"
 
         @Test(arguments: [2, 8])
         func noOpJobsRunExactlyOnce(workers: Int) throws {
-            let s = try TestSpool()
+            let s = try TestSpool(config: Race.config)
             let n = Race.jobCount
             for i in 0..<n { try s.drop(String(format: "job-%05d.yaml", i), "title: race \(i)\nsteps: []\n") }
             let fleet = try (0..<workers).map { _ in try s.startWorker(["--drain", "--concurrency", "4"]) }
@@ -36,7 +38,7 @@ extension Integration {
         /// The same race with real shell steps: each job appends its name to one shared log, so a job
         /// that ran twice (or never) shows in the log itself, not only in the spool's bookkeeping.
         @Test func shellJobsRunExactlyOnce() throws {
-            let s = try TestSpool()
+            let s = try TestSpool(config: Race.config)
             let ledger = s.root + "/../ledger.txt"
             let n = 300
             for i in 0..<n {

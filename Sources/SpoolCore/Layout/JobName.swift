@@ -8,8 +8,8 @@ public enum JobName {
         guard let first = name.first, let last = name.last else { return false }
         if first == UInt8(ascii: ".") || first == UInt8(ascii: "#") { return false }
         if last == UInt8(ascii: "~") || last == UInt8(ascii: "#") { return false }
-        if name.contains(0x2F) || name.contains(0) { return false }
-        return hasSuffix(name, ".yaml") || hasSuffix(name, ".yml")
+        guard hasSuffix(name, ".yaml") || hasSuffix(name, ".yml") else { return false }
+        return !name.contains(0x2F) && !name.contains(0)
     }
 
     /// The run id when the name is `<run-id>.yaml`: a run that already has an id and history
@@ -19,8 +19,16 @@ public enum JobName {
         return RunID(bytes: Array(name.dropLast(5)))
     }
 
-    static func hasSuffix(_ name: [UInt8], _ suffix: String) -> Bool {
-        let s = Array(suffix.utf8)
-        return name.count > s.count && Array(name.suffix(s.count)) == s
+    /// Byte-wise, without allocating: the worker calls this for every name on every rescan.
+    static func hasSuffix(_ name: [UInt8], _ suffix: StaticString) -> Bool {
+        let n = suffix.utf8CodeUnitCount
+        guard name.count > n else { return false }
+        return suffix.withUTF8Buffer { s in
+            name.withUnsafeBufferPointer { b in
+                let offset = b.count - n
+                for i in 0..<n where b[offset + i] != s[i] { return false }
+                return true
+            }
+        }
     }
 }

@@ -167,12 +167,12 @@ public enum Sys {
                 if errno != 0 { throw SysError(errno: errno, call: "readdir", path: path.display) }
                 break
             }
-            let name: [UInt8] = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                let len = bytes.firstIndex(of: 0) ?? bytes.count
-                return Array(bytes[0..<len])
+            // d_name is NUL-terminated; copy exactly its bytes (names need not be UTF-8).
+            let name: [UInt8] = withUnsafeBytes(of: &ent.pointee.d_name) { raw in
+                let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+                return [UInt8](UnsafeRawBufferPointer(start: base, count: strnlen(base, raw.count)))
             }
-            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            if name.count <= 2 && name.allSatisfy({ $0 == 0x2E }) { continue }
             let kind: DirectoryEntry.Kind
             switch Int32(ent.pointee.d_type) {
             case Int32(DT_REG): kind = .regular
