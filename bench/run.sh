@@ -1,0 +1,117 @@
+#!/bin/bash
+# Agent Runner against the file-system queues people use today, in one run on one machine.
+#   bench/run.sh              full run (N=10000 jobs, scaling up to 100,000 queued files)
+#   BENCH_QUICK=1 bench/run.sh  about two minutes (N=2000, scaling to 10,000)
+#   BENCH_N=…                 jobs for the throughput rows
+# Prints a markdown table; raw numbers go to bench/results/ (not committed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+quick=${BENCH_QUICK:-0}
+N=${BENCH_N:-$([ "$quick" = 1 ] && echo 2000 || echo 10000)}
+SCALES=${BENCH_SCALES:-$([ "$quick" = 1 ] && echo "1000 10000" || echo "1000 10000 100000")}
+LAT_RATE=${BENCH_RATE:-200}
+LAT_SECONDS=$([ "$quick" = 1 ] && echo 3 || echo 10)
+IDLE_SECONDS=$([ "$quick" = 1 ] && echo 3 || echo 10)
+
+scripts/deps.sh --bench
+swift build -c release --product agent-runner >&2
+bin=$root/.build/release/agent-runner
+lib="python3 $root/bench/benchlib.py"
+work=$(mktemp -d "${TMPDIR:-/tmp}/agent-runner-bench.XXXXXX")
+mkdir -p bench/results
+out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt
+pids=()
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -- "-$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+  TS_SOCKET=$work/tsp.sock tsp -K 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+rate() { python3 -c "import sys; n,a,b=float(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]); print(f'{n/(b-a):.0f}')" "$@"; }
+spool() { # a fresh spool with settle 0 (files arrive by rename, complete) and the given durability
+  local d=$work/$1; rm -rf "$d"; "$bin" init "$d" >/dev/null
+  printf 'settle: 0s\nconcurrency: 4\ndurability: %s\n' "${2:-fsync}" > "$d/config.yaml"; echo "$d"
+}
+start_bg() { setsid "$@" >/dev/null 2>&1 & pids+=($!); echo $!; }
+stop_bg() { kill -- "-$1" 2>/dev/null || kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+declare -A R
+log() { echo "$*" | tee -a "$out" >&2; }
+log "# $(date -u +%FT%TZ) on $(nproc) cores, $(uname -sr), N=$N"
+
+# 1. End to end: N no-op jobs from drop to done/ with events written, consumer already running.
+for durability in fsync none; do
+  s=$(spool "e2e-$durability" "$durability")
+  w=$(start_bg "$bin" worker --spool "$s"); sleep 0.5
+  t0=$(now); $lib drop "$s" "$N"; $lib wait "$s/done" .events.jsonl "$N" 600; t1=$(now)
+  stop_bg "$w"; R[e2e_ar_$durability]=$(rate "$N" "$t0" "$t1"); log "agent-runner e2e ($durability): ${R[e2e_ar_$durability]}/s"
+done
+s=$(spool e2e-mv); w=$(start_bg bench/baselines/inotify-mv.sh "$s"); sleep 0.5
+t0=$(now); $lib drop "$s" "$N"; $lib wait "$s/done" .events.jsonl "$N" 600 || true; t1=$(now); stop_bg "$w"
+R[e2e_mv]=$(rate "$(ls "$s/done" | grep -c events.jsonl)" "$t0" "$t1"); log "inotifywait+mv e2e: ${R[e2e_mv]}/s"
+export NQDIR=$work/nq; mkdir -p "$NQDIR"
+t0=$(now); for i in $(seq "$N"); do nq -q true; done; nq -w >/dev/null 2>&1 || true; t1=$(now)
+R[e2e_nq]=$(rate "$N" "$t0" "$t1"); log "nq e2e: ${R[e2e_nq]}/s"; unset NQDIR
+export TS_SOCKET=$work/tsp.sock TS_MAXFINISHED=$((N + 10)) TS_SLOTS=4
+tsp -S 4 >/dev/null
+t0=$(now); for i in $(seq "$N"); do tsp true >/dev/null; done; tsp -w >/dev/null 2>&1 || true; t1=$(now)
+R[e2e_tsp]=$(rate "$N" "$t0" "$t1"); log "tsp e2e: ${R[e2e_tsp]}/s"; tsp -K 2>/dev/null || true; unset TS_SOCKET
+
+# 2. Claim only: the queue's own cost (agent-runner --claim-only claims and finishes without running
+#    anything; the baseline only moves the file to cur/). Jobs are queued first, then the consumer drains.
+s=$(spool claim)
+$lib drop "$s" "$N"; t0=$(now); "$bin" worker --spool "$s" --drain --claim-only 2>/dev/null; t1=$(now)
+R[claim_ar]=$(rate "$N" "$t0" "$t1"); log "agent-runner claim-only: ${R[claim_ar]}/s"
+s=$(spool claim-mv); w=$(MODE=claim start_bg bench/baselines/inotify-mv.sh "$s"); sleep 0.5
+t0=$(now); $lib drop "$s" "$N"; $lib wait "$s/cur" .yaml "$N" 600 || true; t1=$(now); stop_bg "$w"
+R[claim_mv]=$(rate "$N" "$t0" "$t1"); log "inotifywait+mv claim-only: ${R[claim_mv]}/s"
+
+# 3. Drop-to-claim latency at a steady drop rate.
+s=$(spool lat); w=$(start_bg "$bin" worker --spool "$s"); sleep 0.5
+R[lat_ar]=$($lib latency "$s" "$LAT_RATE" "$LAT_SECONDS"); stop_bg "$w"; log "agent-runner latency: ${R[lat_ar]}"
+s=$(spool lat-mv); w=$(start_bg bench/baselines/inotify-mv.sh "$s"); sleep 0.5
+R[lat_mv]=$($lib latency "$s" "$LAT_RATE" "$LAT_SECONDS"); stop_bg "$w"; log "inotifywait+mv latency: ${R[lat_mv]}"
+
+# 4. Claim cost against the number of queued files.
+scale_rows=""
+base=""
+for k in $SCALES; do
+  s=$(spool "scale-$k" none)
+  $lib drop "$s" "$k"; t0=$(now); "$bin" worker --spool "$s" --drain --claim-only 2>/dev/null; t1=$(now)
+  us=$(python3 -c "import sys; print(f'{(float(sys.argv[2])-float(sys.argv[1]))*1e6/int(sys.argv[3]):.0f}')" "$t0" "$t1" "$k")
+  base=${base:-$us}
+  scale_rows+="| $k queued | $us µs/job | $(python3 -c "print(f'{$us/$base:.2f}×')") |"$'\n'
+  log "scale $k: $us us/job"
+  rm -rf "$s"
+done
+
+# 5. Idle CPU and memory.
+s=$(spool idle); w=$(start_bg "$bin" worker --spool "$s"); sleep 1
+R[idle_ar]=$($lib idle "$w" "$IDLE_SECONDS"); stop_bg "$w"
+s=$(spool idle-mv); w=$(start_bg bench/baselines/inotify-mv.sh "$s"); sleep 1
+R[idle_mv]=$($lib idle "$w" "$IDLE_SECONDS"); stop_bg "$w"
+log "idle: agent-runner ${R[idle_ar]}, inotifywait+mv ${R[idle_mv]}"
+
+j() { python3 -c "import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(f'{v:.2f}' if isinstance(v,float) else v)" "$1" "$2"; }
+x() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.1f}×' if b else '–')" "$1" "$2"; }
+cat <<TABLE | tee -a "$out"
+
+Machine: $(nproc) cores, $(uname -r), $(date -u +%F). N = $N no-op jobs. Debug output in $out.
+
+| measure | agent-runner | inotifywait+mv | nq | tsp | agent-runner vs others |
+|---|---|---|---|---|---|
+| end to end, jobs/s (durability fsync) | ${R[e2e_ar_fsync]} | ${R[e2e_mv]} | ${R[e2e_nq]} | ${R[e2e_tsp]} | $(x "${R[e2e_ar_fsync]}" "${R[e2e_nq]}") nq, $(x "${R[e2e_ar_fsync]}" "${R[e2e_tsp]}") tsp, $(x "${R[e2e_ar_fsync]}" "${R[e2e_mv]}") mv loop |
+| end to end, jobs/s (durability none) | ${R[e2e_ar_none]} | | | | |
+| claim only, jobs/s | ${R[claim_ar]} | ${R[claim_mv]} | | | $(x "${R[claim_ar]}" "${R[claim_mv]}") mv loop |
+| drop→claim p50, ms (${LAT_RATE}/s) | $(j "${R[lat_ar]}" p50) | $(j "${R[lat_mv]}" p50) | | | |
+| drop→claim p99, ms | $(j "${R[lat_ar]}" p99) | $(j "${R[lat_mv]}" p99) | | | |
+| idle CPU, % of a core | $(j "${R[idle_ar]}" cpu_pct) | $(j "${R[idle_mv]}" cpu_pct) | | | |
+| idle RSS, kB | $(j "${R[idle_ar]}" rss_kb) | $(j "${R[idle_mv]}" rss_kb) | | | |
+
+| claim cost vs queue length | agent-runner (claim-only, durability none) | ratio to the smallest |
+|---|---|---|
+$scale_rows
+TABLE
