@@ -26,6 +26,7 @@ cleanup() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -- "-$p" 2>/dev/null; kill "$p" 2>/dev/null; done
   TS_SOCKET=$work/tsp.sock tsp -K 2>/dev/null || true
   rm -rf "$work"
+  return 0
 }
 trap cleanup EXIT
 

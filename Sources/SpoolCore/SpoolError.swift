@@ -1,4 +1,7 @@
 import JobSpec
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Everything that can go wrong in the spool, each with what to do about it.
 public enum SpoolError: Error, Sendable, CustomStringConvertible {
@@ -23,6 +26,18 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
         case .ambiguous(let r, let c): return "\(r) matches several runs (\(c.prefix(5).joined(separator: ", "))); give more of the id"
         case .eventLog(let e, let r): return "cannot write events for run \(r): \(e). The run is left in cur/ and will be requeued when its lease expires; free disk space or fix the file system"
         case .lostLease(let r): return "run \(r) was taken over by another worker after this worker's lease expired; this worker stopped touching it"
+        }
+    }
+}
+
+extension SpoolError {
+    /// The error a transition reports for whatever its steps threw: spool errors as they are, system
+    /// call errors with the hint of what to do next.
+    static func from(_ error: any Error, call: String, path: String, hint: String) -> SpoolError {
+        switch error {
+        case let e as SpoolError: return e
+        case let e as SysError: return .io(e, hint: hint)
+        default: return .io(SysError(errno: EIO, call: call, path: path), hint: "\(error)")
         }
     }
 }

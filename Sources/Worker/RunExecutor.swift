@@ -47,6 +47,8 @@ struct RunExecutor: Sendable {
         }
 
         let artifacts = spooler.spool.artifactsDir(run.id, in: .running)
+        // A job without steps needs no folders: nothing would run in them.
+        if job.steps.isEmpty { return finish(ctx, .succeeded) }
         do {
             try Sys.mkdirs(FilePath(workspace))
             try Sys.mkdir(artifacts)

@@ -22,8 +22,15 @@ public final class EventLog: Sendable {
 
     /// Opens (creating if needed) the events file at `path` and finds the last `seq` in it.
     public init(path: FilePath, run: RunID, clock: any WallClock = SystemClock(), faults: Faults = .process) throws(SysError) {
-        let fd = try Sys.open(path, O_WRONLY | O_APPEND | O_CREAT)
-        let tail = EventLog.readTail(path)
+        // A file this call creates is empty: no need to read back its tail.
+        let fd: Int32
+        var tail = (lastSeq: 0, needsNewline: false)
+        do throws(SysError) {
+            fd = try Sys.open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL)
+        } catch where error.errno == EEXIST {
+            fd = try Sys.open(path, O_WRONLY | O_APPEND)
+            tail = EventLog.readTail(path)
+        }
         self.run = run
         self.clock = clock
         self.faults = faults

@@ -84,12 +84,8 @@ extension Spooler {
             faults.crash(at: .claimEventWritten)
             return OwnedRun(id: run, name: displayName, attempt: attempt, leaseInode: leaseInode, leaseFD: leaseFD,
                             events: log, claimedAt: now)
-        } catch let error as SpoolError {
-            throw error
-        } catch let error as SysError {
-            throw .io(error, hint: "check permissions and free space in the spool")
         } catch {
-            throw .io(SysError(errno: EIO, call: "claim", path: source.display), hint: "\(error)")
+            throw SpoolError.from(error, call: "claim", path: source.display, hint: "check permissions and free space in the spool")
         }
     }
 }

@@ -48,12 +48,8 @@ extension Spooler {
             faults.crash(at: .finishEventWritten)
             try completeMove(run.id, to: .done, token: token)
             return true
-        } catch let error as SpoolError {
-            throw error
-        } catch let error as SysError {
-            throw .io(error, hint: "the run stays in cur/; a worker's recovery completes the move")
         } catch {
-            throw .io(SysError(errno: EIO, call: "finish", path: run.id.rawValue), hint: "\(error)")
+            throw SpoolError.from(error, call: "finish", path: run.id.rawValue, hint: "the run stays in cur/; a worker's recovery completes the move")
         }
     }
 

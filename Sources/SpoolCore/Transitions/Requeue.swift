@@ -62,12 +62,8 @@ extension Spooler {
             faults.crash(at: .requeueEventWritten)
             try completeMove(run, to: .queued, token: token)
             return true
-        } catch let error as SpoolError {
-            throw error
-        } catch let error as SysError {
-            throw .io(error, hint: "the run stays in cur/; a worker's recovery completes the move")
         } catch {
-            throw .io(SysError(errno: EIO, call: "requeue", path: run.rawValue), hint: "\(error)")
+            throw SpoolError.from(error, call: "requeue", path: run.rawValue, hint: "the run stays in cur/; a worker's recovery completes the move")
         }
     }
 
@@ -114,12 +110,8 @@ extension Spooler {
             }
             faults.crash(at: .finishEventWritten)
             try completeMove(run, to: .done, token: token)
-        } catch let error as SpoolError {
-            throw error
-        } catch let error as SysError {
-            throw .io(error, hint: "the run stays in cur/; a worker's recovery completes the move")
         } catch {
-            throw .io(SysError(errno: EIO, call: "reap", path: run.rawValue), hint: "\(error)")
+            throw SpoolError.from(error, call: "reap", path: run.rawValue, hint: "the run stays in cur/; a worker's recovery completes the move")
         }
     }
 
