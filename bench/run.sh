@@ -23,6 +23,7 @@ mkdir -p bench/results
 out=bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt
 pids=()
 cleanup() {
+  set +e
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -- "-$p" 2>/dev/null; kill "$p" 2>/dev/null; done
   TS_SOCKET=$work/tsp.sock tsp -K 2>/dev/null || true
   rm -rf "$work"

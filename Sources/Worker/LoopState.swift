@@ -32,6 +32,8 @@ struct LoopState {
         }
     }
 
+    var isHeapEmpty: Bool { heap.isEmpty }
+
     /// Nothing waiting and nothing that a later poll will find settled.
     var isIdle: Bool { heap.isEmpty && unsettled == 0 && scannedSinceIdle }
 

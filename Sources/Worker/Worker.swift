@@ -58,7 +58,10 @@ public final class Worker: Sendable {
             for await message in inbox {
                 switch message {
                 case .watch(.name(let name)):
-                    loop.enqueue(name, priority: PriorityPeek.priority(of: spool.new.appending(bytes: name)))
+                    // Priority only matters among waiting jobs: with a free slot and nothing waiting, the
+                    // name is claimed at once, so its file is not read twice.
+                    let contended = !loop.isHeapEmpty || loop.running.count >= options.config.concurrency
+                    loop.enqueue(name, priority: contended ? PriorityPeek.priority(of: spool.new.appending(bytes: name)) : 0)
                 case .watch(.rescan(let reason)):
                     if reason != .startup { report(recovery: spooler.recover(), loop: &loop) }
                     rescan(&loop, reason: reason)

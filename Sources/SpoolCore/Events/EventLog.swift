@@ -74,7 +74,7 @@ public final class EventLog: Sendable {
     /// Flushes the file to stable storage (before a run is marked done).
     public func sync() throws(SysError) {
         let (fd, path) = state.withLock { ($0.fd, $0.path) }
-        try Sys.fsync(fd, path: path)
+        try Sys.fdatasync(fd, path: path)
     }
 
     /// The path the log was opened at (the file may have been renamed since; the fd follows it).

@@ -115,6 +115,14 @@ public enum Sys {
         }
     }
 
+    /// `fdatasync`: the data and the size, without the timestamps `fsync` would also flush. Enough for an
+    /// append-only events file.
+    public static func fdatasync(_ fd: Int32, path: FilePath) throws(SysError) {
+        while Glibc.fdatasync(fd) != 0 {
+            if errno != EINTR { throw SysError(errno: errno, call: "fdatasync", path: path.display) }
+        }
+    }
+
     /// Opens a directory and fsyncs it, so a rename into it survives a power cut.
     public static func fsyncDirectory(_ path: FilePath) throws(SysError) {
         let fd = try open(path, O_RDONLY | O_DIRECTORY)
