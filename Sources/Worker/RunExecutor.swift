@@ -29,7 +29,7 @@ struct RunExecutor: Sendable {
         case .failure(let error):
             guard emit(ctx, "rejected", rejectionFields(error, run: run)) else { return abandon(ctx) }
             logger.warning("rejected \(run.displayName): \(error)", metadata: ["run": "\(run.id)"])
-            return finish(ctx, .rejected, [("reason", .string(error.description))])
+            return await finish(ctx, .rejected, [("reason", .string(error.description))])
         case .success(let loaded):
             job = loaded
         }
@@ -40,21 +40,21 @@ struct RunExecutor: Sendable {
         let workspace = workspacePath(job, run: run.id)
         started.append(("workspace", .string(workspace)))
         guard emit(ctx, "started", started) else { return abandon(ctx) }
-        if options.claimOnly { return finish(ctx, .succeeded) }
+        if options.claimOnly { return await finish(ctx, .succeeded) }
         if job.steps.isEmpty, spooler.controls(run.id).stop {
             guard emit(ctx, "stop.requested", []) else { return abandon(ctx) }
-            return finish(ctx, .stopped, [("reason", .string("stopped before it started"))])
+            return await finish(ctx, .stopped, [("reason", .string("stopped before it started"))])
         }
 
         let artifacts = spooler.spool.artifactsDir(run.id, in: .running)
         // A job without steps needs no folders: nothing would run in them.
-        if job.steps.isEmpty { return finish(ctx, .succeeded) }
+        if job.steps.isEmpty { return await finish(ctx, .succeeded) }
         do {
             try Sys.mkdirs(FilePath(workspace))
             try Sys.mkdir(artifacts)
         } catch {
             _ = emit(ctx, "error", [("message", .string("cannot prepare the run: \(error)"))])
-            return finish(ctx, .failed, [("reason", .string("cannot create the workspace or artifacts folder: \(error)"))])
+            return await finish(ctx, .failed, [("reason", .string("cannot create the workspace or artifacts folder: \(error)"))])
         }
         let deadline = job.timeout.map { monotonicNow() + $0 }
         var env = ProcessInfo.processInfo.environment
@@ -69,8 +69,8 @@ struct RunExecutor: Sendable {
         for (index, step) in job.steps.enumerated() {
             switch await steps.waitWhilePaused(step: index + 1) {
             case .proceed: break
-            case .stop: return finish(ctx, .stopped, [("reason", .string("stopped before step \(index + 1)"))])
-            case .shutdown: return requeue(ctx)
+            case .stop: return await finish(ctx, .stopped, [("reason", .string("stopped before step \(index + 1)"))])
+            case .shutdown: return await requeue(ctx)
             case .lost: return .lost
             case .logFailed: return abandon(ctx)
             }
@@ -85,15 +85,15 @@ struct RunExecutor: Sendable {
             case .failed(let why):
                 if step.continueOnError { continue }
                 failure = why
-            case .stopped: return finish(ctx, .stopped, [("reason", .string("stopped during step \(index + 1)"))])
-            case .shutdown: return requeue(ctx)
+            case .stopped: return await finish(ctx, .stopped, [("reason", .string("stopped during step \(index + 1)"))])
+            case .shutdown: return await requeue(ctx)
             case .lost: return .lost
             case .logFailed: return abandon(ctx)
             }
             if failure != nil { break }
         }
-        if let failure { return finish(ctx, .failed, [("reason", .string(failure))]) }
-        return finish(ctx, .succeeded)
+        if let failure { return await finish(ctx, .failed, [("reason", .string(failure))]) }
+        return await finish(ctx, .succeeded)
     }
 
     // MARK: events
@@ -116,12 +116,16 @@ struct RunExecutor: Sendable {
         }
     }
 
-    func finish(_ ctx: RunContext, _ status: RunStatus, _ fields: [(String, JSON)] = []) -> RunEnd {
+    func finish(_ ctx: RunContext, _ status: RunStatus, _ fields: [(String, JSON)] = []) async -> RunEnd {
         if ctx.isLost { return .lost }
         if ctx.eventLogFailed { return abandon(ctx) }
         ctx.markEnding()
+        let spooler = self.spooler
+        let outcome = await Blocking.run { () throws(SpoolError) -> Bool in
+            try spooler.finish(ctx.run, status: status, fields: fields)
+        }
         do {
-            guard try spooler.finish(ctx.run, status: status, fields: fields) else {
+            guard try outcome.get() else {
                 logger.error("lost the lease on \(ctx.run.id) before finishing; not writing to done/")
                 return .lost
             }
@@ -134,10 +138,14 @@ struct RunExecutor: Sendable {
         return .finished(status)
     }
 
-    func requeue(_ ctx: RunContext) -> RunEnd {
+    func requeue(_ ctx: RunContext) async -> RunEnd {
         ctx.markEnding()
+        let spooler = self.spooler
+        let outcome = await Blocking.run { () throws(SpoolError) -> Bool in
+            try spooler.requeue(ctx.run, reason: .workerShutdown)
+        }
         do {
-            if try spooler.requeue(ctx.run, reason: .workerShutdown) {
+            if try outcome.get() {
                 logger.notice("requeued \(ctx.run.id) for another worker", metadata: ["run": "\(ctx.run.id)"])
                 return .requeued
             }
