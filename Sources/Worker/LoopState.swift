@@ -10,6 +10,8 @@ struct LoopState {
     private var heap: [Candidate] = []
     private(set) var queued = Set<[UInt8]>()
     var unsettled = 0
+    /// A rescan is scheduled for when the unsettled files are old enough.
+    var settleRecheckPending = false
     var scannedSinceIdle = false
     var shuttingDown = false
     var hadErrors = false

@@ -65,6 +65,16 @@ public final class Worker: Sendable {
                 case .watch(.rescan(let reason)):
                     if reason != .startup { report(recovery: spooler.recover(), loop: &loop) }
                     rescan(&loop, reason: reason)
+                    loop.settleRecheckPending = false
+                    if loop.unsettled > 0 && !loop.shuttingDown {
+                        // Look again once those files are old enough, rather than a whole poll interval later.
+                        loop.settleRecheckPending = true
+                        let delay = options.config.settle
+                        Task { [post] in
+                            try? await Task.sleep(for: .seconds(delay))
+                            post.yield(.watch(.rescan(.poll)))
+                        }
+                    }
                 case .runEnded(let run, let end):
                     loop.running[run] = nil
                     if case .logFailed = end { loop.hadErrors = true }
