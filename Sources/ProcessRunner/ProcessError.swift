@@ -21,7 +21,7 @@ public struct ProcessError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public var description: String {
-        let reason = String(decoding: Array(UnsafeBufferPointer(start: strerror(errno), count: strlen(strerror(errno)))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let reason = String(cString: strerror(errno))
         switch stage {
         case .workingDirectory:
             return "cannot \(stage.rawValue) \(path): \(reason); check the job's workspace"

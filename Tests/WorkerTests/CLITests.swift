@@ -92,10 +92,7 @@ extension Integration {
         /// SIGTERM: no new claims, a grace period for running steps, then what is left goes back to new/.
         @Test func sigtermRequeuesRunningJobs() throws {
             let s = try TestSpool(config: "lease: 5s\npoll_interval: 200ms\nsettle: 0s\nshutdown_grace: 500ms\nkill_grace: 500ms\n")
-            let (ledger, marker) = (s.root + "/../ledger", s.root + "/../marker")
-            try s.drop("long.yaml", Lease.twoPhaseJob(marker: marker, ledger: ledger))
-            let w = try s.startWorker()
-            #expect(s.wait(timeout: 20) { FileManager.default.fileExists(atPath: marker) })
+            let (w, ledger) = try s.startTwoPhaseJob("long.yaml")
             w.kill(SIGTERM)
             #expect(w.waitForExit(timeout: 20))
             #expect(w.exitStatus == 0, "\(w.logText)")

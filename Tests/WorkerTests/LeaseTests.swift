@@ -5,22 +5,10 @@ extension Integration {
     @Suite struct Lease {
         static let config = "lease: 1s\npoll_interval: 200ms\nsettle: 0s\ngrace: 200ms\nshutdown_grace: 500ms\nkill_grace: 500ms\n"
 
-        /// Runs once, slowly, then finishes fast on any later attempt.
-        static func twoPhaseJob(marker: String, ledger: String, extra: String = "") -> String {
-            """
-            title: lease test
-            \(extra)steps:
-              - run: if [ -e \(marker) ]; then echo second >> \(ledger); else touch \(marker); sleep 3; echo first >> \(ledger); fi
-
-            """
-        }
 
         @Test func staleLeaseIsTakenOverAndRequeued() throws {
             let s = try TestSpool(config: Lease.config)
-            let (ledger, marker) = (s.root + "/../ledger", s.root + "/../marker")
-            try s.drop("slow.yaml", Lease.twoPhaseJob(marker: marker, ledger: ledger))
-            let a = try s.startWorker()
-            #expect(s.wait(timeout: 20) { FileManager.default.fileExists(atPath: marker) })
+            let (a, _) = try s.startTwoPhaseJob("slow.yaml")
             a.kill(SIGKILL)
             #expect(a.waitForExit(timeout: 10))
             #expect(try s.drain() == 0)
@@ -36,10 +24,7 @@ extension Integration {
 
         @Test func exhaustedAttemptsEndAsFailedWithTheReason() throws {
             let s = try TestSpool(config: Lease.config)
-            let (ledger, marker) = (s.root + "/../ledger", s.root + "/../marker")
-            try s.drop("once.yaml", Lease.twoPhaseJob(marker: marker, ledger: ledger, extra: "max_attempts: 1\n"))
-            let a = try s.startWorker()
-            #expect(s.wait(timeout: 20) { FileManager.default.fileExists(atPath: marker) })
+            let (a, _) = try s.startTwoPhaseJob("once.yaml", extra: "max_attempts: 1\n")
             a.kill(SIGKILL)
             #expect(a.waitForExit(timeout: 10))
             #expect(try s.drain() == 0)
@@ -54,10 +39,7 @@ extension Integration {
         /// must notice and write nothing, neither events nor files in done/.
         @Test func stoppedWorkerThatContinuesDoesNotTouchTheRun() throws {
             let s = try TestSpool(config: Lease.config)
-            let (ledger, marker) = (s.root + "/../ledger", s.root + "/../marker")
-            try s.drop("orphan.yaml", Lease.twoPhaseJob(marker: marker, ledger: ledger))
-            let a = try s.startWorker()
-            #expect(s.wait(timeout: 20) { FileManager.default.fileExists(atPath: marker) })
+            let (a, _) = try s.startTwoPhaseJob("orphan.yaml")
             a.kill(SIGSTOP)
             #expect(try s.drain() == 0)
             let run = try #require(s.runIDs(in: s.done).first)

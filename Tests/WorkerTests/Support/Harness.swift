@@ -124,6 +124,24 @@ final class TestSpool {
         return w.exitStatus
     }
 
+    /// Drops a job that is slow (3 s) on its first attempt and quick on any later one, each attempt
+    /// appending `first` or `second` to the returned ledger, and starts a worker. Returns once the first
+    /// attempt is running.
+    func startTwoPhaseJob(_ name: String, extra: String = "", sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> (worker: WorkerProcess, ledger: String) {
+        let (ledger, marker) = (root + "/../ledger", root + "/../marker")
+        try drop(name, """
+            title: two-phase job
+            \(extra)steps:
+              - run: if [ -e \(marker) ]; then echo second >> \(ledger); else touch \(marker); sleep 3; echo first >> \(ledger); fi
+
+            """)
+        let worker = try startWorker()
+        #expect(wait(timeout: 20) { FileManager.default.fileExists(atPath: marker) }, "the first attempt started",
+                sourceLocation: sourceLocation)
+        return (worker, ledger)
+    }
+
     // MARK: reading the spool
 
     func names(_ dir: String) -> [String] {
