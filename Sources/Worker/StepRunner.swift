@@ -72,6 +72,7 @@ struct StepRunner: Sendable {
                                        ("error", .string("\(error)"))])
             return .failed("step \(index) (\(label)) could not start: \(error)")
         }
+        spooler.recordStepProcess(ctx.run, pgid: process.pid)
         let cap = options.config.outputEventCap
         let followers = [("stdout", OutputFollower(path: stdoutPath, cap: cap)), ("stderr", OutputFollower(path: stderrPath, cap: cap))]
         let result = await monitor(process, step: index, followers: followers)

@@ -8,10 +8,16 @@ extension Integration {
 
         @Test func staleLeaseIsTakenOverAndRequeued() throws {
             let s = try TestSpool(config: Lease.config)
-            let (a, _) = try s.startTwoPhaseJob("slow.yaml")
+            let (a, ledger) = try s.startTwoPhaseJob("slow.yaml", firstSleep: 60)
+            let orphan = try #require(s.twoPhasePid)
             a.kill(SIGKILL)
             #expect(a.waitForExit(timeout: 10))
+            #expect(kill(orphan, 0) == 0, "the dead worker's step outlives it until the lease is reaped")
             #expect(try s.drain() == 0)
+            // The reaper (same host) ended the dead worker's step group: it never got to write `first`.
+            #expect(s.wait(timeout: 5) { kill(orphan, 0) != 0 || (try? String(contentsOfFile: "/proc/\(orphan)/stat", encoding: .utf8))?.contains(") Z") == true },
+                    "orphaned step \(orphan) still running")
+            #expect(try String(contentsOfFile: ledger, encoding: .utf8) == "second\n")
             let run = try #require(s.runIDs(in: s.done).first)
             let ev = try s.checkFinished(run, status: "succeeded")
             let requeued = try #require(ev.first { $0["type"] as? String == "requeued" })

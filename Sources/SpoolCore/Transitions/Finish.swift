@@ -56,10 +56,7 @@ extension Spooler {
     /// Step 0 of `finish`: one line appended to the lease file. Best effort; without it recovery ends a
     /// crashed finish as `failed` with "status unknown".
     func recordIntent(_ run: OwnedRun, status: RunStatus, fields: [(String, JSON)]) {
-        let line = JSON.object([("finishing", .object([("status", .string(status.rawValue))] + fields))]).encoded() + [0x0A]
-        let end = lseek(run.leaseFD, 0, SEEK_END)
-        guard end >= 0 else { return }
-        _ = line.withUnsafeBytes { pwrite(run.leaseFD, $0.baseAddress, $0.count, end) }
+        appendToLease(run, JSON.object([("finishing", .object([("status", .string(status.rawValue))] + fields))]))
     }
 
     /// The outcome a crashed finisher recorded in its lease (now its token), if any.

@@ -35,6 +35,36 @@ extension Spooler {
         return owns(run)
     }
 
+    /// Appends one JSON line to the lease through the owner's fd (the lease's path may be a token by now).
+    func appendToLease(_ run: OwnedRun, _ value: JSON) {
+        let line = value.encoded() + [0x0A]
+        let end = lseek(run.leaseFD, 0, SEEK_END)
+        guard end >= 0 else { return }
+        _ = line.withUnsafeBytes { pwrite(run.leaseFD, $0.baseAddress, $0.count, end) }
+    }
+
+    /// Records the process group of the step now running, so that a reaper on this host can end it if this
+    /// worker dies: a worker killed with SIGKILL cannot take its steps with it.
+    public func recordStepProcess(_ run: OwnedRun, pgid: Int32) {
+        guard let start = ProcessStart.of(pid: pgid) else { return }
+        appendToLease(run, JSON.object([("step_process", .object([
+            ("pgid", .int(Int(pgid))), ("start", .int(Int(start))), ("host", .string(actor.host)),
+        ]))]))
+    }
+
+    /// After a reaper took a stale lease (now `token`): SIGKILL the step process group its dead owner
+    /// recorded, if that owner ran on this host and the group's leader is still that very process.
+    func killOrphanedStep(token: FilePath) {
+        guard let bytes = try? Sys.readFile(token, limit: 1 << 20) else { return }
+        for line in bytes.split(separator: 0x0A).reversed() {
+            guard let step = JSON.parse(Array(line))?["step_process"] else { continue }
+            guard step["host"]?.stringValue == actor.host, let pgid = step["pgid"]?.intValue, pgid > 1,
+                  let start = step["start"]?.intValue, ProcessStart.of(pid: Int32(pgid)) == UInt64(start) else { return }
+            _ = kill(-Int32(pgid), SIGKILL)
+            return
+        }
+    }
+
     /// A lease (or token) is stale when its mtime is older than `leaseDuration` on the file system's clock.
     func isStale(_ st: FileStat, now: Double) -> Bool {
         now - st.mtime > leaseDuration

@@ -84,6 +84,8 @@ extension Spooler {
                 try? Sys.rename(token, lease)
                 return false
             }
+            // The owner is gone: its step must not keep running beside the next attempt.
+            killOrphanedStep(token: token)
         }
         try? Sys.touch(token)
         return true

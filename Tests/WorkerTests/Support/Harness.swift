@@ -127,19 +127,26 @@ final class TestSpool {
     /// Drops a job that is slow (3 s) on its first attempt and quick on any later one, each attempt
     /// appending `first` or `second` to the returned ledger, and starts a worker. Returns once the first
     /// attempt is running.
-    func startTwoPhaseJob(_ name: String, extra: String = "", sourceLocation: SourceLocation = #_sourceLocation) throws
+    /// The first attempt's shell writes its pid (its process group) to `marker`.
+    func startTwoPhaseJob(_ name: String, extra: String = "", firstSleep: Int = 3, sourceLocation: SourceLocation = #_sourceLocation) throws
         -> (worker: WorkerProcess, ledger: String) {
         let (ledger, marker) = (root + "/../ledger", root + "/../marker")
         try drop(name, """
             title: two-phase job
             \(extra)steps:
-              - run: if [ -e \(marker) ]; then echo second >> \(ledger); else touch \(marker); sleep 3; echo first >> \(ledger); fi
+              - run: if [ -e \(marker) ]; then echo second >> \(ledger); else echo $$ > \(marker); sleep \(firstSleep); echo first >> \(ledger); fi
 
             """)
         let worker = try startWorker()
-        #expect(wait(timeout: 20) { FileManager.default.fileExists(atPath: marker) }, "the first attempt started",
+        #expect(wait(timeout: 20) { ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").hasSuffix("\n") },
+                "the first attempt started",
                 sourceLocation: sourceLocation)
         return (worker, ledger)
+    }
+
+    /// The pid the first attempt of a two-phase job wrote.
+    var twoPhasePid: Int32? {
+        Int32(((try? String(contentsOfFile: root + "/../marker", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     // MARK: reading the spool
