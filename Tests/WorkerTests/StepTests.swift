@@ -111,13 +111,14 @@ extension Integration {
         @Test func pauseResumeAndStopDriveTheProcessGroup() throws {
             let s = try TestSpool()
             let pidfile = s.root + "/../step.pid"
-            let r = try s.run(["submit", "-"], stdin: "steps:\n  - run: echo $$ > \(pidfile); sleep 60\n")
+            let r = try s.run(["submit", "-"], stdin: "steps:\n  - run: echo $$ > \(pidfile); exec sleep 60\n")
             #expect(r.status == 0, "\(r.stderr)")
             let run = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             let w = try s.startWorker(["--drain"])
-            #expect(s.wait(timeout: 20) { FileManager.default.fileExists(atPath: pidfile) })
-            Thread.sleep(forTimeInterval: 0.1)
-            let pid = try #require(Int32(try String(contentsOfFile: pidfile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            func written() -> Int32? { Int32(((try? String(contentsOfFile: pidfile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) }
+            #expect(s.wait(timeout: 20) { written() != nil })
+            // `exec` so that the pid read back is the sleeping process (see the ProcessRunner pause test).
+            let pid = try #require(written())
             func state() -> String {
                 let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
                 return String(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).prefix(1) ?? "?")
