@@ -25,13 +25,16 @@ let package = Package(
         .target(name: "GitKit", dependencies: ["CGit2"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
 
+        // An order-keeping JSON value: event lines, provider wire formats and tool arguments.
+        .target(name: "JSONCore"),
+
         // Spool file formats: job schema v1 and the spool's config.yaml.
-        .target(name: "JobSpec", dependencies: ["YAMLCore"]),
+        .target(name: "JobSpec", dependencies: ["YAMLCore", "JSONCore"]),
         // Process groups with timeouts, signals and output to files; CProcess exposes glibc's spawn extensions.
         .target(name: "CProcess"),
         .target(name: "ProcessRunner", dependencies: ["CProcess"]),
         // The queue on disk: claim, events, leases, finish, requeue, recovery, watching.
-        .target(name: "SpoolCore", dependencies: ["JobSpec"]),
+        .target(name: "SpoolCore", dependencies: ["JobSpec", "JSONCore"]),
         // The run loop that claims jobs and executes them.
         .target(name: "Worker", dependencies: [
             "SpoolCore", "JobSpec", "ProcessRunner",

@@ -16,6 +16,11 @@ public struct Job: Sendable, Equatable {
     public var maxAttempts: Int?
     /// May be empty: a no-op job.
     public var steps: [Step] = []
+    /// nil: the job has no `git:` key (agent steps still commit, with the defaults).
+    public var git: GitSettings?
+
+    /// True when any step is an agent step.
+    public var hasAgentSteps: Bool { steps.contains { $0.agent != nil } }
 
     public init(version: Int = 1, title: String? = nil, workspace: String? = nil, env: [String: String] = [:],
                 timeout: Double? = nil, labels: [String] = [], priority: Int = 0, maxAttempts: Int? = nil,
@@ -32,11 +37,10 @@ public struct Job: Sendable, Equatable {
     }
 }
 
-/// One shell step of a job.
+/// One step of a job: a shell command or an agent loop.
 public struct Step: Sendable, Equatable {
     public var name: String?
-    /// The shell command; never empty.
-    public var run: String
+    public var action: Action
     /// Step time limit in seconds.
     public var timeout: Double?
     /// A failing step does not fail the job.
@@ -44,9 +48,24 @@ public struct Step: Sendable, Equatable {
     /// 1-based line of the step's mapping in the job file.
     public var line: Int
 
+    public enum Action: Sendable, Equatable {
+        /// A shell command; never empty.
+        case shell(String)
+        case agent(AgentSpec)
+    }
+
+    /// The shell command, for a shell step.
+    public var run: String? { if case .shell(let c) = action { return c }; return nil }
+    /// The agent settings, for an agent step.
+    public var agent: AgentSpec? { if case .agent(let a) = action { return a }; return nil }
+
     public init(name: String? = nil, run: String, timeout: Double? = nil, continueOnError: Bool = false, line: Int) {
+        self.init(name: name, action: .shell(run), timeout: timeout, continueOnError: continueOnError, line: line)
+    }
+
+    public init(name: String? = nil, action: Action, timeout: Double? = nil, continueOnError: Bool = false, line: Int) {
         self.name = name
-        self.run = run
+        self.action = action
         self.timeout = timeout
         self.continueOnError = continueOnError
         self.line = line

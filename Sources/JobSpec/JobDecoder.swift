@@ -21,6 +21,7 @@ struct JobDecoder {
                                     reserved: JobSchema.reservedJobKeys, reservedContext: " (top-level key)")
         var job = Job()
         var sawSteps = false
+        var shorthand: (key: String, step: Step)?
         for (key, pair) in entries {
             let v = pair.value
             switch key {
@@ -35,24 +36,40 @@ struct JobDecoder {
             case "steps":
                 job.steps = try steps(v)
                 sawSteps = true
+            case "agent", "prompt":
+                if let other = shorthand {
+                    throw d.error(.invalidValue, at: pair.key.mark, "\"\(key)\" and \"\(other.key)\" both describe the job's agent step",
+                                  expected: "either `agent:` (with its own `prompt:`) or a plain `prompt:`")
+                }
+                let spec = key == "agent" ? try AgentDecoder(d: d).agent(v, field: "agent")
+                                          : AgentSpec(prompt: try d.string(v, field: "prompt", nonEmpty: true))
+                shorthand = (key, Step(name: "agent", action: .agent(spec), line: pair.key.mark.line))
+            case "git": job.git = try AgentDecoder(d: d).git(v)
             default: break
             }
         }
+        if let shorthand {
+            if sawSteps, let stepsKey = entries.first(where: { $0.key == "steps" }) {
+                throw d.error(.invalidValue, at: stepsKey.pair.key.mark,
+                              "\"steps\" and the top-level \"\(shorthand.key)\" cannot be combined",
+                              expected: "the agent step written as `- agent: {...}` inside `steps:`, or no `steps:` at all")
+            }
+            job.steps = [shorthand.step]
+            return job
+        }
         guard sawSteps else {
             throw d.error(.missingKey, at: root.mark, "missing required key \"steps\"",
-                          expected: "a list of steps (write `steps: []` for a job with nothing to run)")
+                          expected: "a list of steps, an `agent:` or a `prompt:` (write `steps: []` for a job with nothing to run)")
         }
         return job
     }
 
     func workspace(_ node: YAMLNode) throws(JobError) -> String {
         let path = try d.string(node, field: "workspace", nonEmpty: true)
-        let expected = "a folder relative to the spool root, without `..`"
+        // Relative, so a spool mounted at different paths on different hosts names the same folder.
+        let expected = "a folder relative to the spool root (`..` may lead out of it)"
         if path.hasPrefix("/") {
             throw d.error(.invalidValue, at: node.mark, "workspace \(d.quoted(path)) is an absolute path", expected: expected)
-        }
-        if path.split(separator: "/").contains("..") {
-            throw d.error(.invalidValue, at: node.mark, "workspace \(d.quoted(path)) leaves the spool with `..`", expected: expected)
         }
         return path
     }
@@ -101,11 +118,12 @@ struct JobDecoder {
 
     func step(_ node: YAMLNode, number: Int) throws(JobError) -> Step {
         let field = "step \(number)"
-        let entries = try d.mapping(node, field: field, expected: "a step mapping with a `run:` command",
+        let entries = try d.mapping(node, field: field, expected: "a step mapping with a `run:` command or an `agent:`",
                                     allowed: JobSchema.stepKeys, reserved: JobSchema.reservedStepKeys,
                                     reservedContext: " (step key)")
         var name: String?
         var run: String?
+        var agent: AgentSpec?
         var timeout: Double?
         var continueOnError = false
         for (key, pair) in entries {
@@ -113,14 +131,23 @@ struct JobDecoder {
             switch key {
             case "name": name = try d.string(v, field: "\(field) name")
             case "run": run = try d.string(v, field: "\(field) run", nonEmpty: true)
+            case "agent": agent = try AgentDecoder(d: d).agent(v, field: "\(field) agent")
             case "timeout": timeout = try d.duration(v, field: "\(field) timeout")
             case "continue_on_error": continueOnError = try d.bool(v, field: "\(field) continue_on_error")
             default: break
             }
         }
-        guard let run else {
-            throw d.error(.missingKey, at: node.mark, "\(field) has no \"run\" command", expected: "a `run:` shell command")
+        let action: Step.Action
+        switch (run, agent) {
+        case (let run?, nil): action = .shell(run)
+        case (nil, let agent?): action = .agent(agent)
+        case (_?, _?):
+            throw d.error(.invalidValue, at: node.mark, "\(field) has both \"run\" and \"agent\"",
+                          expected: "one step per command: split them into two steps")
+        case (nil, nil):
+            throw d.error(.missingKey, at: node.mark, "\(field) has no \"run\" command and no \"agent\"",
+                          expected: "a `run:` shell command or an `agent:` mapping")
         }
-        return Step(name: name, run: run, timeout: timeout, continueOnError: continueOnError, line: node.mark.line)
+        return Step(name: name, action: action, timeout: timeout, continueOnError: continueOnError, line: node.mark.line)
     }
 }

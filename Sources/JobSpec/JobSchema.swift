@@ -1,11 +1,12 @@
 /// The keys of job schema v1. docs/job.schema.json must list exactly these (a test checks it).
 public enum JobSchema {
     public static let version = 1
-    public static let jobKeys = ["version", "title", "workspace", "env", "timeout", "labels", "priority", "max_attempts", "steps"]
-    public static let stepKeys = ["name", "run", "timeout", "continue_on_error"]
-    /// Planned for the next schema revision; rejected as `.unsupported` for now.
-    public static let reservedJobKeys: Set<String> = ["agent", "after", "prompt", "git"]
-    public static let reservedStepKeys: Set<String> = ["agent"]
+    public static let jobKeys = ["version", "title", "workspace", "env", "timeout", "labels", "priority", "max_attempts", "steps",
+                                 "agent", "prompt", "git"]
+    public static let stepKeys = ["name", "run", "agent", "timeout", "continue_on_error"]
+    /// Planned for a later schema revision; rejected as `.unsupported` for now.
+    public static let reservedJobKeys: Set<String> = ["after"]
+    public static let reservedStepKeys: Set<String> = []
     public static let priorityRange = -1000...1000
     public static let maxAttemptsRange = 1...100
 }

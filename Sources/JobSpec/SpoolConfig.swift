@@ -21,6 +21,9 @@ public struct SpoolConfig: Sendable, Equatable {
     /// Bytes of step output copied into each `step.output` event.
     public var outputEventCap: Int = 65536
     public var durability: Durability = .fsync
+    public var agent = AgentDefaults()
+    public var providers: [String: ProviderSettings] = [:]
+    public var git = GitDefaults()
 
     public enum Durability: String, Sendable {
         case fsync, none
@@ -29,7 +32,8 @@ public struct SpoolConfig: Sendable, Equatable {
     public init() {}
 
     public static let keys = ["concurrency", "lease", "poll_interval", "max_attempts", "grace", "settle",
-                              "shutdown_grace", "kill_grace", "output_event_cap", "durability"]
+                              "shutdown_grace", "kill_grace", "output_event_cap", "durability",
+                              "agent", "providers", "git"]
 
     public static func load(_ bytes: [UInt8], file: String) throws(JobError) -> SpoolConfig {
         try TextChecks.checkSize(bytes, file: file, what: "config.yaml")
@@ -53,6 +57,9 @@ public struct SpoolConfig: Sendable, Equatable {
             case "kill_grace": config.killGrace = try d.duration(v, field: key, positive: false)
             case "output_event_cap": config.outputEventCap = try d.int(v, field: key, range: 0...(16 << 20))
             case "durability": config.durability = try durability(v, d)
+            case "agent": config.agent = try agentDefaults(v, d)
+            case "providers": config.providers = try providers(v, d)
+            case "git": config.git = try gitDefaults(v, d)
             default: break
             }
         }

@@ -47,6 +47,7 @@ struct StepRunner: Sendable {
     func run(_ step: Step, index: Int, workspace: String, artifacts: FilePath, environment: [String: String],
              deadline: Double?, attempt: Int) async -> Outcome {
         let label = step.name ?? "step \(index)"
+        let command = step.run ?? ""
         let base = artifactBase(step, index: index, attempt: attempt, artifacts: artifacts)
         let stdoutPath = base + ".stdout", stderrPath = base + ".stderr"
         var env = environment
@@ -59,11 +60,11 @@ struct StepRunner: Sendable {
             if timeout == nil || left < timeout! { timeout = left; runDeadlineBinds = true }
         }
         guard emit("step.started", [("step", .int(index)), ("name", .string(label)),
-                                    ("command", .string(capped(step.run, 4096))), ("line", .int(step.line))]) else {
+                                    ("command", .string(capped(command, 4096))), ("line", .int(step.line))]) else {
             return ctx.isLost ? .lost : .logFailed
         }
         spooler.faults.crash(at: .stepStarted)
-        let spec = ProcessSpec(command: step.run, workingDirectory: workspace, environment: env,
+        let spec = ProcessSpec(command: command, workingDirectory: workspace, environment: env,
                                stdoutPath: stdoutPath, stderrPath: stderrPath, timeout: timeout,
                                killGrace: options.config.killGrace)
         let process: RunningProcess

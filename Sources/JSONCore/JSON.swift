@@ -64,7 +64,7 @@ public enum JSON: Sendable, Equatable {
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Escapes quotes, backslashes, every control character, and U+2028/U+2029 (which break JavaScript readers).
-    static func encodeString(_ s: String, into out: inout [UInt8]) {
+    public static func encodeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for scalar in s.unicodeScalars {
             switch scalar.value {
@@ -91,7 +91,7 @@ public enum JSON: Sendable, Equatable {
         return JSON(foundation: obj)
     }
 
-    init?(foundation obj: Any) {
+    public init?(foundation obj: Any) {
         switch obj {
         case let s as String: self = .string(s)
         case let n as NSNumber:
@@ -126,15 +126,4 @@ public enum JSON: Sendable, Equatable {
         }
     }
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
-}
-
-extension JSON {
-    /// A file name as JSON fields: `name` (invalid UTF-8 bytes shown as U+FFFD) and, only when the
-    /// name is not valid UTF-8, `name_b64` with the exact bytes, so nothing about a hostile name is lost.
-    public static func nameFields(_ key: String, _ bytes: [UInt8]) -> [(String, JSON)] {
-        let path = FilePath(bytes: bytes)
-        var fields: [(String, JSON)] = [(key, .string(path.display))]
-        if !path.isValidUTF8 { fields.append(("\(key)_b64", .string(Data(bytes).base64EncodedString()))) }
-        return fields
-    }
 }
