@@ -35,9 +35,15 @@ let package = Package(
         .target(name: "ProcessRunner", dependencies: ["CProcess"]),
         // The queue on disk: claim, events, leases, finish, requeue, recovery, watching.
         .target(name: "SpoolCore", dependencies: ["JobSpec", "JSONCore"]),
+        // LLM providers: the four wire formats and the scripted one, streaming through HTTPClient.
+        .target(name: "LLM", dependencies: ["JSONCore", "HTTPClient", "JobSpec"]),
+        // The agent's tools, confined to the workspace.
+        .target(name: "AgentTools", dependencies: ["JSONCore", "ProcessRunner", "HTTPClient"]),
+        // One agent step: the tool loop, its events, and resuming it from them.
+        .target(name: "Agent", dependencies: ["LLM", "AgentTools", "JobSpec", "JSONCore"]),
         // The run loop that claims jobs and executes them.
         .target(name: "Worker", dependencies: [
-            "SpoolCore", "JobSpec", "ProcessRunner",
+            "SpoolCore", "JobSpec", "ProcessRunner", "Agent", "LLM", "AgentTools", "GitKit",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "AgentRunnerCLI", dependencies: [

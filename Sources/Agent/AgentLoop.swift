@@ -1,0 +1,189 @@
+import AgentTools
+import Foundation
+import JobSpec
+import JSONCore
+import LLM
+
+/// What the agent loop needs from the run around it. The worker supplies these; tests can too.
+public struct AgentHost: Sendable {
+    /// Appends an event; false means the run can no longer be logged (or was lost) and the loop must end.
+    public var emit: @Sendable (String, [(String, JSON)]) -> Bool
+    /// Polled between turns and while a request is in flight.
+    public var control: @Sendable () -> AgentControl
+    /// Called after every turn that ran tools, so file changes can be committed per turn.
+    public var afterTurn: @Sendable (_ turn: Int, _ summary: String) async -> Void
+
+    public init(emit: @escaping @Sendable (String, [(String, JSON)]) -> Bool, control: @escaping @Sendable () -> AgentControl,
+                afterTurn: @escaping @Sendable (Int, String) async -> Void) {
+        self.emit = emit
+        self.control = control
+        self.afterTurn = afterTurn
+    }
+}
+
+public enum AgentControl: Sendable { case proceed, pause, stop, shutdown, gone }
+
+public enum AgentOutcome: Sendable, Equatable {
+    case succeeded(String)
+    case failed(String)
+    case stopped
+    case shutdown
+    /// The run was lost or its log failed; nothing more may be written.
+    case gone
+}
+
+/// One agent step: the LLM tool loop, with every message, call and result as an event.
+public struct AgentLoop: Sendable {
+    public var step: Int
+    public var spec: AgentSpec
+    public var resolved: ProviderFactory.Resolved
+    public var tools: ToolContext
+    public var maxSteps: Int
+    public var maxTokens: Int?
+    /// Tokens this run used before this step (earlier steps and attempts).
+    public var tokensBefore: Int
+    public var deadline: Double?
+
+    public init(step: Int, spec: AgentSpec, resolved: ProviderFactory.Resolved, tools: ToolContext, maxSteps: Int,
+                maxTokens: Int?, tokensBefore: Int, deadline: Double?) {
+        self.step = step
+        self.spec = spec
+        self.resolved = resolved
+        self.tools = tools
+        self.maxSteps = maxSteps
+        self.maxTokens = maxTokens
+        self.tokensBefore = tokensBefore
+        self.deadline = deadline
+    }
+
+    var allowedTools: [String] { spec.tools ?? AgentSchema.defaultTools }
+
+    public func run(history: [JSON], host: AgentHost) async -> AgentOutcome {
+        let definitions = Toolbox.definitions(allowedTools).map { ToolDefinition(name: $0.name, description: $0.description, parameters: $0.parameters) }
+        var replay = Transcript.rebuild(step: step, prompt: spec.prompt, history: history)
+        var messages = replay.messages
+        var tokens = tokensBefore
+        var turn = replay.turns
+        if replay.turns > 0 {
+            guard host.emit("agent.resumed", [("step", .int(step)), ("turns", .int(replay.turns)),
+                                              ("interrupted_calls", .int(replay.interruptedCalls))]) else { return .gone }
+        } else {
+            guard host.emit("agent.started", [("step", .int(step)), ("provider", .string(resolved.provider.name)),
+                                              ("model", .string(resolved.model)), ("tool_mode", .string(resolved.mode.rawValue)),
+                                              ("tools", .array(allowedTools.map { .string($0) })), ("max_steps", .int(maxSteps)),
+                                              ("prompt", .string(spec.prompt))]) else { return .gone }
+        }
+        replay = Transcript()
+        var paused = false
+        while true {
+            // Between turns: pause, stop, shutdown, limits.
+            switch host.control() {
+            case .gone: return .gone
+            case .stop: return .stopped
+            case .shutdown: return .shutdown
+            case .pause:
+                if !paused { guard host.emit("paused", [("step", .int(step)), ("before_turn", .int(turn + 1))]) else { return .gone } }
+                paused = true
+                try? await Task.sleep(for: .milliseconds(100))
+                continue
+            case .proceed:
+                if paused { guard host.emit("resumed", [("step", .int(step)), ("before_turn", .int(turn + 1))]) else { return .gone } }
+                paused = false
+            }
+            if turn >= maxSteps { return .failed("the agent used all \(maxSteps) of its turns (max_steps) without finishing") }
+            if let maxTokens, tokens >= maxTokens {
+                return .failed("the run used \(tokens) tokens, reaching its budget of \(maxTokens) (max_tokens)")
+            }
+            if let deadline, monotonicSeconds() >= deadline { return .failed("the run timed out (job timeout)") }
+            turn += 1
+
+            let request = ChatRequest(model: resolved.model, system: spec.system, messages: messages, tools: definitions,
+                                      maxOutputTokens: resolved.maxOutputTokens)
+            guard host.emit("llm.request", [("step", .int(step)), ("turn", .int(turn)), ("provider", .string(resolved.provider.name)),
+                                            ("model", .string(resolved.model)), ("messages", .int(messages.count))]) else { return .gone }
+            let started = monotonicSeconds()
+            let answer: ModelTurn
+            switch await ask(request, host: host) {
+            case .success(let a): answer = a
+            case .failure(.cancelled):
+                switch host.control() {
+                case .shutdown: return .shutdown
+                case .gone: return .gone
+                default: return .stopped
+                }
+            case .failure(let error):
+                let message = Redaction.redact(error.description, resolved.secrets)
+                var fields: [(String, JSON)] = [("step", .int(step)), ("turn", .int(turn)), ("provider", .string(resolved.provider.name))]
+                if case .http(_, let status, _) = error { fields.append(("status", .int(status))) }
+                fields.append(("message", .string(message)))
+                _ = host.emit("llm.error", fields)
+                return .failed(message)
+            }
+            tokens += answer.usage.total
+            guard host.emit("llm.response", Transcript.responseFields(step: step, turn: turn, answer: answer, tokens: tokens,
+                                                                      duration: monotonicSeconds() - started)) else { return .gone }
+            messages.append(.assistant(text: answer.text, calls: answer.calls))
+            if answer.calls.isEmpty {
+                return .succeeded(answer.text)
+            }
+            var results: [ToolResult] = []
+            for call in answer.calls {
+                guard host.emit("tool.call", [("step", .int(step)), ("turn", .int(turn)), ("id", .string(call.id)),
+                                              ("name", .string(call.name)), ("arguments", call.arguments)]) else { return .gone }
+                let out = await Toolbox.call(call.name, arguments: call.arguments, allowed: allowedTools, context: tools, callID: call.id)
+                let content = Redaction.redact(out.content, resolved.secrets)
+                var fields: [(String, JSON)] = [("step", .int(step)), ("turn", .int(turn)), ("id", .string(call.id)),
+                                                ("name", .string(call.name)), ("ok", .bool(!out.isError)), ("content", .string(content))]
+                if let full = out.full {
+                    let name = "tool-\(step)-\(turn)-\(Transcript.safe(call.id)).txt"
+                    try? Data(Redaction.redact(full, resolved.secrets).utf8).write(to: URL(fileURLWithPath: tools.artifacts + "/" + name))
+                    fields.append(("artifact", .string(name)))
+                    fields.append(("bytes", .int(full.utf8.count)))
+                }
+                guard host.emit("tool.result", fields) else { return .gone }
+                results.append(ToolResult(callID: call.id, name: call.name, content: content, isError: out.isError))
+            }
+            messages.append(.toolResults(results))
+            await host.afterTurn(turn, answer.text.isEmpty ? answer.calls.map(\.name).joined(separator: ", ") : answer.text)
+        }
+    }
+
+    /// Runs the request while watching for stop and shutdown, which cancel it (and with it the transfer).
+    func ask(_ request: ChatRequest, host: AgentHost) async -> Result<ModelTurn, LLMError> {
+        let provider = resolved.provider
+        let step = self.step
+        let providerName = provider.name
+        return await withTaskGroup(of: Result<ModelTurn, LLMError>?.self) { group in
+            group.addTask {
+                do {
+                    return .success(try await provider.complete(request) { notice in
+                        if case .retry(let attempt, let status, let delay, let message) = notice {
+                            var f: [(String, JSON)] = [("step", .int(step)), ("provider", .string(providerName)), ("attempt", .int(attempt))]
+                            if let status { f.append(("status", .int(status))) }
+                            f += [("delay_ms", .int(Int(delay * 1000))), ("message", .string(message))]
+                            _ = host.emit("llm.retry", f)
+                        }
+                    })
+                } catch { return .failure(error) }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    switch host.control() {
+                    case .stop, .shutdown, .gone: return .failure(.cancelled)
+                    default: try? await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? .failure(.cancelled)
+        }
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

@@ -1,0 +1,69 @@
+import JobSpec
+
+/// Turns a job's agent step plus the spool's config and the environment into a ready provider.
+public enum ProviderFactory {
+    public struct Resolved: Sendable {
+        public var provider: any LLMProvider
+        public var model: String
+        public var mode: ToolCallMode
+        public var maxOutputTokens: Int
+        /// Values that must never appear in events (the API key).
+        public var secrets: [String]
+    }
+
+    static let defaults: [String: (url: String, urlEnv: String?, keyEnv: String?, model: String)] = [
+        "anthropic": ("https://api.anthropic.com", "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY", "claude-sonnet-4-5"),
+        "openai": ("https://api.openai.com", "OPENAI_BASE_URL", "OPENAI_API_KEY", "gpt-4.1"),
+        "gemini": ("https://generativelanguage.googleapis.com", "GEMINI_BASE_URL", "GEMINI_API_KEY", "gemini-2.5-flash"),
+        "ollama": ("http://127.0.0.1:11434", "OLLAMA_HOST", nil, "llama3.1"),
+    ]
+
+    /// Every environment variable that may hold a provider key: these are removed from step and tool environments.
+    public static func keyVariables(_ config: SpoolConfig) -> [String] {
+        var names = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "OLLAMA_API_KEY"]
+        for (_, p) in config.providers { if let e = p.apiKeyEnv, !names.contains(e) { names.append(e) } }
+        return names
+    }
+
+    public static func make(_ spec: AgentSpec, config: SpoolConfig, environment: [String: String],
+                            retryBase: Double = 0.5) throws(LLMError) -> Resolved {
+        guard let name = spec.provider ?? config.agent.provider else {
+            throw .configuration(provider: "agent", message: "the step names no provider and config.yaml sets no agent.provider; "
+                                 + "add `provider:` (anthropic, gemini, ollama, openai or scripted)")
+        }
+        let settings = config.providers[name] ?? ProviderSettings()
+        if name == "scripted" {
+            return Resolved(provider: ScriptedProvider(turns: spec.script ?? []), model: spec.model ?? "script",
+                            mode: .native, maxOutputTokens: settings.maxOutputTokens, secrets: [])
+        }
+        guard let d = defaults[name] else { throw .configuration(provider: name, message: "unknown provider") }
+        let format: any WireFormat
+        switch name {
+        case "anthropic": format = AnthropicFormat()
+        case "openai": format = OpenAIFormat()
+        case "gemini": format = GeminiFormat()
+        default: format = OllamaFormat()
+        }
+        var base = settings.baseURL ?? d.urlEnv.flatMap { environment[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? d.url
+        if !base.hasPrefix("http://") && !base.hasPrefix("https://") { base = "http://" + base }  // OLLAMA_HOST=127.0.0.1:11434
+        while base.hasSuffix("/") { base.removeLast() }
+        if name == "openai" && base.hasSuffix("/v1") { base.removeLast(3) }  // OPENAI_BASE_URL conventionally ends in /v1
+        let keyEnv = settings.apiKeyEnv ?? d.keyEnv
+        let key = keyEnv.flatMap { environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+        if key == nil, base == d.url, let keyEnv {
+            throw .configuration(provider: name, message: "no API key: set \(keyEnv) in the worker's environment "
+                                 + "(or point providers.\(name).base_url at a server that needs none)")
+        }
+        var endpoint = Endpoint(provider: name, baseURL: base, apiKey: key)
+        endpoint.connectTimeout = settings.connectTimeout
+        endpoint.timeout = settings.timeout
+        endpoint.idleTimeout = settings.idleTimeout
+        endpoint.maxAttempts = settings.maxAttempts
+        endpoint.stream = settings.stream
+        endpoint.retryBase = retryBase
+        let mode: ToolCallMode = (spec.toolMode ?? settings.toolMode) == .json ? .json : .native
+        return Resolved(provider: HTTPProvider(format: format, endpoint: endpoint, mode: mode),
+                        model: spec.model ?? settings.model ?? d.model, mode: mode,
+                        maxOutputTokens: settings.maxOutputTokens, secrets: key.map { [$0] } ?? [])
+    }
+}
