@@ -64,6 +64,11 @@ public struct AgentLoop: Sendable {
         var messages = replay.messages
         var tokens = tokensBefore
         var turn = replay.turns
+        if replay.turns > 0, case .assistant(let text, let calls)? = messages.last, calls.isEmpty {
+            // An earlier attempt finished this step; its commits are on the branch already.
+            guard host.emit("agent.resumed", [("step", .int(step)), ("turns", .int(replay.turns)), ("already_finished", .bool(true))]) else { return .gone }
+            return .succeeded(text)
+        }
         if replay.turns > 0 {
             guard host.emit("agent.resumed", [("step", .int(step)), ("turns", .int(replay.turns)),
                                               ("interrupted_calls", .int(replay.interruptedCalls))]) else { return .gone }
@@ -164,7 +169,7 @@ public struct AgentLoop: Sendable {
                             _ = host.emit("llm.retry", f)
                         }
                     })
-                } catch { return .failure(error) }
+                } catch let e as LLMError { return .failure(e) } catch { return .failure(.cancelled) }
             }
             group.addTask {
                 while !Task.isCancelled {

@@ -1,5 +1,6 @@
 import Foundation
 import JobSpec
+import LLM
 import Logging
 import ProcessRunner
 import SpoolCore
@@ -58,6 +59,8 @@ struct RunExecutor: Sendable {
         }
         let deadline = job.timeout.map { monotonicNow() + $0 }
         var env = ProcessInfo.processInfo.environment
+        // Provider keys are for the worker's own requests; steps and tools never see them.
+        for name in ProviderFactory.keyVariables(options.config) { env.removeValue(forKey: name) }
         for (k, v) in job.env { env[k] = v }
         env["AGENT_RUNNER_RUN_ID"] = run.id.rawValue
         env["AGENT_RUNNER_SPOOL"] = spooler.spool.root.display
@@ -66,6 +69,8 @@ struct RunExecutor: Sendable {
 
         var failure: String?
         let steps = StepRunner(spooler: spooler, options: options, ctx: ctx, emit: { emit(ctx, $0, $1) })
+        let agents = AgentStepRunner(spooler: spooler, options: options, ctx: ctx, emit: { emit(ctx, $0, $1) },
+                                     afterTurn: { _, _, _ in })
         for (index, step) in job.steps.enumerated() {
             switch await steps.waitWhilePaused(step: index + 1) {
             case .proceed: break
@@ -78,8 +83,14 @@ struct RunExecutor: Sendable {
                 failure = "the run timed out after \(Duration.format(job.timeout!)) (job timeout)"
                 break
             }
-            let outcome = await steps.run(step, index: index + 1, workspace: workspace, artifacts: artifacts,
+            let outcome: StepRunner.Outcome
+            if let spec = step.agent {
+                outcome = await agents.run(step, spec: spec, index: index + 1, workspace: workspace, artifacts: artifacts,
+                                           environment: env, deadline: deadline)
+            } else {
+                outcome = await steps.run(step, index: index + 1, workspace: workspace, artifacts: artifacts,
                                           environment: env, deadline: deadline, attempt: run.attempt)
+            }
             switch outcome {
             case .succeeded: continue
             case .failed(let why):
