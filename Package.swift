@@ -54,6 +54,8 @@ let package = Package(
 
         .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "YAMLCore"]),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
+        .testTarget(name: "LLMTests", dependencies: ["LLM", "JobSpec", "JSONCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JSONCore"]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
         // Integration tests: start real `agent-runner` worker processes on temporary spools.
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI"]),

@@ -34,7 +34,8 @@ struct Transcript {
                 flush()
                 var calls: [ToolCall] = []
                 for c in e["tool_calls"]?.arrayValue ?? [] {
-                    calls.append(ToolCall(id: c["id"]?.stringValue ?? "", name: c["name"]?.stringValue ?? "", arguments: c["arguments"] ?? .object([])))
+                    calls.append(ToolCall(id: c["id"]?.stringValue ?? "", name: c["name"]?.stringValue ?? "", arguments: c["arguments"] ?? .object([]),
+                                          signature: c["signature"]?.stringValue))
                 }
                 t.messages.append(.assistant(text: e["text"]?.stringValue ?? "", calls: calls))
                 t.turns = max(t.turns, e["turn"]?.intValue ?? t.turns + 1)
@@ -54,7 +55,9 @@ struct Transcript {
     static func responseFields(step: Int, turn: Int, answer: ModelTurn, tokens: Int, duration: Double) -> [(String, JSON)] {
         var f: [(String, JSON)] = [("step", .int(step)), ("turn", .int(turn)), ("text", .string(answer.text))]
         f.append(("tool_calls", .array(answer.calls.map { c in
-            .object([("id", .string(c.id)), ("name", .string(c.name)), ("arguments", c.arguments)])
+            var fields: [(String, JSON)] = [("id", .string(c.id)), ("name", .string(c.name)), ("arguments", c.arguments)]
+            if let s = c.signature { fields.append(("signature", .string(s))) }
+            return .object(fields)
         })))
         if let r = answer.stopReason { f.append(("stop_reason", .string(r))) }
         f.append(("usage", .object([("input", .int(answer.usage.input)), ("output", .int(answer.usage.output))])))

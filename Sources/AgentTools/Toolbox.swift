@@ -41,6 +41,9 @@ public struct ToolContext: Sendable {
 
 /// The tool set: definitions for the model, and dispatch of its calls.
 public enum Toolbox {
+    /// Every tool's name.
+    public static var names: [String] { catalog.map(\.name) }
+
     public static func definitions(_ names: [String]) -> [(name: String, description: String, parameters: JSON)] {
         names.compactMap { n in catalog.first { $0.name == n } }
     }

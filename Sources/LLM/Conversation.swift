@@ -18,11 +18,14 @@ public struct ToolCall: Sendable, Equatable {
     public var id: String
     public var name: String
     public var arguments: JSON
+    /// Gemini's `thoughtSignature`, which must be sent back with the call on the next turn.
+    public var signature: String?
 
-    public init(id: String, name: String, arguments: JSON) {
+    public init(id: String, name: String, arguments: JSON, signature: String? = nil) {
         self.id = id
         self.name = name
         self.arguments = arguments
+        self.signature = signature
     }
 }
 

@@ -71,6 +71,8 @@ struct HTTPProvider: LLMProvider {
             if Task.isCancelled { throw Failure(error: .cancelled) }
             throw Failure(error: .unavailable(provider: name, message: "\(error)"))
         }
+        // Cancelling the task ends the stream early without an error.
+        if Task.isCancelled { throw Failure(error: .cancelled) }
         guard let h = head else { throw Failure(error: .unavailable(provider: name, message: "no response")) }
         if h.status >= 300 {
             let text = String(decoding: errorBody.prefix(4096), as: UTF8.self)
@@ -107,7 +109,9 @@ struct HTTPProvider: LLMProvider {
         case .sse:
             for e in sse.finish() { try decoder.consume(event: e.event, data: e.data) }
         case .ndjson:
-            for line in lines.finish() { try decoder.consume(event: nil, data: String(decoding: line, as: UTF8.self)) }
+            // A last line without its newline is either complete or cut; a cut one is dropped here, and
+            // `finish` then reports the missing `done` line.
+            for line in lines.finish() { try? decoder.consume(event: nil, data: String(decoding: line, as: UTF8.self)) }
         }
     }
 

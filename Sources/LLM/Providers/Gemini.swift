@@ -33,7 +33,11 @@ struct GeminiFormat: WireFormat {
                 case .assistant(let t, let calls):
                     var parts: [JSON] = []
                     if !t.isEmpty { parts.append(.object([("text", .string(t))])) }
-                    for c in calls { parts.append(.object([("functionCall", .object([("name", .string(c.name)), ("args", c.arguments)]))])) }
+                    for c in calls {
+                        var part: [(String, JSON)] = [("functionCall", .object([("name", .string(c.name)), ("args", c.arguments)]))]
+                        if let s = c.signature { part.append(("thoughtSignature", .string(s))) }
+                        parts.append(.object(part))
+                    }
                     if parts.isEmpty { parts.append(.object([("text", .string("(no answer)"))])) }
                     contents.append(.object([("role", .string("model")), ("parts", .array(parts))]))
                 case .toolResults(let results):
@@ -101,7 +105,7 @@ final class GeminiStream: StreamDecoder {
                 if let t = part["text"]?.stringValue, part["thought"]?.boolValue != true { turn.text += t }
                 if let fc = part["functionCall"], let name = fc["name"]?.stringValue {
                     turn.calls.append(ToolCall(id: fc["id"]?.stringValue ?? "call_\(turn.calls.count + 1)", name: name,
-                                               arguments: fc["args"] ?? .object([])))
+                                               arguments: fc["args"] ?? .object([]), signature: part["thoughtSignature"]?.stringValue))
                 }
             }
             if let r = c["finishReason"]?.stringValue { turn.stopReason = r; ended = true }
