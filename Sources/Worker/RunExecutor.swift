@@ -1,4 +1,5 @@
 import Foundation
+import GitKit
 import JobSpec
 import LLM
 import Logging
@@ -57,6 +58,23 @@ struct RunExecutor: Sendable {
             _ = emit(ctx, "error", [("message", .string("cannot prepare the run: \(error)"))])
             return await finish(ctx, .failed, [("reason", .string("cannot create the workspace or artifacts folder: \(error)"))])
         }
+        // Agent jobs (and jobs with a `git:` key) work on their own branch in their own worktree.
+        var git: GitSession?
+        let commitMode = job.git?.commit ?? .step
+        if (job.hasAgentSteps || job.git != nil) && commitMode != .off {
+            do {
+                let session = try GitSession.open(job: job, repository: workspace, spool: spooler.spool, run: run.id, config: options.config)
+                guard emit(ctx, "git.branch", [("branch", .string(session.worktree.branch)), ("base", .string(session.worktree.baseCommit)),
+                                               ("worktree", .string(session.worktree.path)), ("repository", .string(workspace))]) else {
+                    return abandon(ctx)
+                }
+                git = session
+            } catch {
+                _ = emit(ctx, "git.error", [("message", .string(error.description))])
+                return await finish(ctx, .failed, [("reason", .string("cannot prepare the run's git worktree: \(error)"))])
+            }
+        }
+        let workdir = git?.worktree.path ?? workspace
         let deadline = job.timeout.map { monotonicNow() + $0 }
         var env = ProcessInfo.processInfo.environment
         // Provider keys are for the worker's own requests; steps and tools never see them.
@@ -64,18 +82,33 @@ struct RunExecutor: Sendable {
         for (k, v) in job.env { env[k] = v }
         env["AGENT_RUNNER_RUN_ID"] = run.id.rawValue
         env["AGENT_RUNNER_SPOOL"] = spooler.spool.root.display
-        env["AGENT_RUNNER_WORKSPACE"] = workspace
+        env["AGENT_RUNNER_WORKSPACE"] = workdir
         env["AGENT_RUNNER_ATTEMPT"] = String(run.attempt)
 
+        let session = git
+        let commit: @Sendable (String, String?, [(String, JSON)]) -> Void = { subject, body, extra in
+            guard let git = session else { return }
+            switch git.commit(subject: subject, body: body) {
+            case .success(let info?): _ = emit(ctx, "git.commit", GitSession.commitFields(info, branch: git.worktree.branch, extra: extra))
+            case .success(nil): break
+            case .failure(let e): _ = emit(ctx, "git.error", [("message", .string(e.description))])
+            }
+        }
         var failure: String?
+        var ending: RunStatus?
         let steps = StepRunner(spooler: spooler, options: options, ctx: ctx, emit: { emit(ctx, $0, $1) })
         let agents = AgentStepRunner(spooler: spooler, options: options, ctx: ctx, emit: { emit(ctx, $0, $1) },
-                                     afterTurn: { _, _, _ in })
-        for (index, step) in job.steps.enumerated() {
+                                     afterTurn: { step, turn, summary in
+            if commitMode == .step { commit("Step \(step), turn \(turn): \(summary)", nil, [("step", .int(step)), ("turn", .int(turn))]) }
+        })
+        stepLoop: for (index, step) in job.steps.enumerated() {
             switch await steps.waitWhilePaused(step: index + 1) {
             case .proceed: break
-            case .stop: return await finish(ctx, .stopped, [("reason", .string("stopped before step \(index + 1)"))])
-            case .shutdown: return await requeue(ctx)
+            case .stop:
+                failure = "stopped before step \(index + 1)"
+                ending = .stopped
+                break stepLoop
+            case .shutdown: return await requeue(ctx, git: git)
             case .lost: return .lost
             case .logFailed: return abandon(ctx)
             }
@@ -84,27 +117,45 @@ struct RunExecutor: Sendable {
                 break
             }
             let outcome: StepRunner.Outcome
+            let label = step.name ?? (step.agent != nil ? "agent" : "step \(index + 1)")
             if let spec = step.agent {
-                outcome = await agents.run(step, spec: spec, index: index + 1, workspace: workspace, artifacts: artifacts,
+                outcome = await agents.run(step, spec: spec, index: index + 1, workspace: workdir, artifacts: artifacts,
                                            environment: env, deadline: deadline)
             } else {
-                outcome = await steps.run(step, index: index + 1, workspace: workspace, artifacts: artifacts,
+                outcome = await steps.run(step, index: index + 1, workspace: workdir, artifacts: artifacts,
                                           environment: env, deadline: deadline, attempt: run.attempt)
+            }
+            if commitMode == .step, !ctx.isLost, !ctx.eventLogFailed {
+                commit("Step \(index + 1): \(label)", step.run.map { "$ " + $0 }, [("step", .int(index + 1))])
             }
             switch outcome {
             case .succeeded: continue
             case .failed(let why):
                 if step.continueOnError { continue }
                 failure = why
-            case .stopped: return await finish(ctx, .stopped, [("reason", .string("stopped during step \(index + 1)"))])
-            case .shutdown: return await requeue(ctx)
+            case .stopped:
+                failure = "stopped during step \(index + 1)"
+                ending = .stopped
+            case .shutdown: return await requeue(ctx, git: git)
             case .lost: return .lost
             case .logFailed: return abandon(ctx)
             }
             if failure != nil { break }
         }
-        if let failure { return await finish(ctx, .failed, [("reason", .string(failure))]) }
-        return await finish(ctx, .succeeded)
+        // Whatever the outcome, the work so far is committed and its patch kept.
+        var fields: [(String, JSON)] = failure.map { [("reason", .string($0))] } ?? []
+        if let git {
+            commit(ending == .stopped ? "Stopped: \(job.title ?? "agent run")" : (failure == nil ? "Finish: \(job.title ?? "agent run")"
+                                                                                       : "Failed: \(job.title ?? "agent run")"),
+                   failure, [])
+            if case .success(let patch) = git.patch() {
+                try? Data(patch.utf8).write(to: URL(fileURLWithPath: artifacts.appending("patch.diff").display))
+            }
+            fields.append(("branch", .string(git.worktree.branch)))
+            if let head = git.worktree.head { fields.append(("head", .string(head))) }
+            if let e = git.remove() { _ = emit(ctx, "git.error", [("message", .string("cannot remove the worktree: \(e)"))]) }
+        }
+        return await finish(ctx, ending ?? (failure == nil ? .succeeded : .failed), fields)
     }
 
     // MARK: events
@@ -149,7 +200,11 @@ struct RunExecutor: Sendable {
         return .finished(status)
     }
 
-    func requeue(_ ctx: RunContext) async -> RunEnd {
+    func requeue(_ ctx: RunContext, git: GitSession? = nil) async -> RunEnd {
+        // The next attempt reopens the same worktree; committing first keeps the work even if it runs elsewhere.
+        if let git, case .success(let info?) = git.commit(subject: "Interrupted: worker shut down") {
+            _ = emit(ctx, "git.commit", GitSession.commitFields(info, branch: git.worktree.branch, extra: []))
+        }
         ctx.markEnding()
         let spooler = self.spooler
         let outcome = await Blocking.run { () throws(SpoolError) -> Bool in

@@ -1,0 +1,191 @@
+import CGit2
+import Foundation
+
+public struct GitSignature: Sendable, Equatable {
+    public var name: String
+    public var email: String
+    public init(name: String, email: String) {
+        self.name = name
+        self.email = email
+    }
+}
+
+public struct GitChangedFile: Sendable, Equatable {
+    public enum Change: String, Sendable { case added, modified, deleted, renamed, typeChange = "type-change" }
+    public var path: String
+    public var change: Change
+}
+
+public struct GitCommitInfo: Sendable, Equatable {
+    public var sha: String
+    public var files: [GitChangedFile]
+}
+
+/// A run's own branch, checked out in a git worktree of its own, so concurrent runs on one repository never
+/// share a working tree or an index. The base commit is kept in `refs/agent-runner/base/NAME`, so a worker
+/// that takes the run over after a crash reopens the same worktree and diffs against the same base.
+public final class RunWorktree {
+    public let path: String
+    public let branch: String
+    public let baseCommit: String
+    let name: String
+    let repository: String
+    let repo: Repo
+
+    /// Opens the run's worktree, creating the repository (`git init`), the branch (at HEAD, or at an empty root
+    /// commit when the repository has none) and the worktree as needed. The main checkout is never touched.
+    public static func open(repository: String, worktreePath: String, branch: String, name: String) throws(GitError) -> RunWorktree {
+        _ = GitLibrary.shared
+        let main = try openOrInit(repository)
+        let baseRef = "refs/agent-runner/base/\(name)"
+        if FileManager.default.fileExists(atPath: worktreePath + "/.git"), let base = main.referenceID(baseRef) {
+            return RunWorktree(path: worktreePath, branch: branch, base: base.hex, name: name, repository: repository,
+                               repo: try Repo.open(worktreePath))
+        }
+        let base = try retryingLocks { () throws(GitError) -> git_oid in
+            if let existing = main.referenceID(baseRef) { return existing }
+            let start: git_oid
+            if let head = try main.headCommit() { start = head } else { start = try emptyRootCommit(main) }
+            var id = start
+            var ref: OpaquePointer?
+            try check("record the base", repository, git_reference_create(&ref, main.pointer, baseRef, &id, 0, "agent-runner: base of \(name)"))
+            git_reference_free(ref)
+            return start
+        }
+        try retryingLocks { () throws(GitError) in
+            let branchRef = "refs/heads/\(branch)"
+            var ref: OpaquePointer?
+            if git_reference_lookup(&ref, main.pointer, branchRef) != 0 {
+                let commit = try main.commit(base)
+                try check("create branch \(branch)", repository, git_branch_create(&ref, main.pointer, branch, commit.pointer, 0))
+            }
+            let owned = Reference(ref!)
+            var opts = git_worktree_add_options()
+            git_worktree_add_options_init(&opts, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION))
+            opts.ref = owned.pointer
+            // A half-made worktree from a crash is pruned first.
+            var stale: OpaquePointer?
+            if git_worktree_lookup(&stale, main.pointer, name) == 0 {
+                var prune = git_worktree_prune_options()
+                git_worktree_prune_options_init(&prune, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION))
+                prune.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
+                _ = git_worktree_prune(stale, &prune)
+                git_worktree_free(stale)
+            }
+            try? FileManager.default.createDirectory(atPath: (worktreePath as NSString).deletingLastPathComponent,
+                                                     withIntermediateDirectories: true)
+            var wt: OpaquePointer?
+            try check("add worktree", worktreePath, git_worktree_add(&wt, main.pointer, name, worktreePath, &opts))
+            git_worktree_free(wt)
+        }
+        return RunWorktree(path: worktreePath, branch: branch, base: base.hex, name: name, repository: repository,
+                           repo: try Repo.open(worktreePath))
+    }
+
+    /// Opens the repository, or creates it. Another run may be creating it at the same moment: `git init` on a
+    /// repository that exists only reinitialises it, and a half-made one is retried.
+    static func openOrInit(_ repository: String) throws(GitError) -> Repo {
+        if let repo = try? Repo.open(repository) { return repo }
+        do { try FileManager.default.createDirectory(atPath: repository, withIntermediateDirectories: true) } catch {
+            throw GitError(operation: "create the workspace", path: repository, code: -1, message: "\(error)")
+        }
+        var last: GitError?
+        for attempt in 0..<20 {
+            do throws(GitError) { return try Repo.initialize(repository) } catch { last = error }
+            if let repo = try? Repo.open(repository) { return repo }
+            usleep(UInt32(5_000 * (attempt + 1)))
+        }
+        throw last!
+    }
+
+    init(path: String, branch: String, base: String, name: String, repository: String, repo: Repo) {
+        self.path = path
+        self.branch = branch
+        self.baseCommit = base
+        self.name = name
+        self.repository = repository
+        self.repo = repo
+    }
+
+    /// A commit with an empty tree and no parent, written to the object store only: the run's branch starts
+    /// there when the repository has no commits, and no existing branch moves.
+    static func emptyRootCommit(_ repo: Repo) throws(GitError) -> git_oid {
+        var builder: OpaquePointer?
+        try check("build an empty tree", repo.path, git_treebuilder_new(&builder, repo.pointer, nil))
+        defer { git_treebuilder_free(builder) }
+        var treeID = git_oid()
+        try check("write an empty tree", repo.path, git_treebuilder_write(&treeID, builder))
+        let tree = try repo.tree(treeID)
+        let sig = try Signature(name: "Agent Runner", email: "agent-runner@localhost")
+        var oid = git_oid()
+        try check("create the root commit", repo.path, git_commit_create(&oid, repo.pointer, nil, sig.pointer, sig.pointer, nil,
+                                                                          "Empty root for agent runs", tree.pointer, 0, nil))
+        return oid
+    }
+
+    /// Stages everything (new, changed and deleted files; .gitignore applies) and commits on the run's branch.
+    /// Returns nil when nothing changed.
+    public func commitAll(message: String, author: GitSignature) throws(GitError) -> GitCommitInfo? {
+        var index: OpaquePointer?
+        try check("open the index", path, git_repository_index(&index, repo.pointer))
+        defer { git_index_free(index) }
+        var star = strdup("*")
+        defer { free(star) }
+        try withUnsafeMutablePointer(to: &star) { (p) throws(GitError) in
+            var spec = git_strarray(strings: p, count: 1)
+            try check("stage files", path, git_index_add_all(index, &spec, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil))
+            try check("stage deletions", path, git_index_update_all(index, &spec, nil, nil))
+        }
+        try check("write the index", path, git_index_write(index))
+        var treeID = git_oid()
+        try check("write the tree", path, git_index_write_tree(&treeID, index))
+        guard let headID = try repo.headCommit() else {
+            throw GitError(operation: "commit", path: path, code: -1, message: "the run's branch has no commit")
+        }
+        let parent = try repo.commit(headID)
+        var parentTree = parent.treeID
+        if git_oid_equal(&parentTree, &treeID) != 0 { return nil }
+        let oldTree = try repo.tree(parentTree), newTree = try repo.tree(treeID)
+        let sig = try Signature(name: author.name, email: author.email)
+        var oid = git_oid()
+        var parents: [OpaquePointer?] = [parent.pointer]
+        try check("commit", path, git_commit_create(&oid, repo.pointer, "HEAD", sig.pointer, sig.pointer, nil, message,
+                                                    newTree.pointer, 1, &parents))
+        var diff: OpaquePointer?
+        try check("diff", path, git_diff_tree_to_tree(&diff, repo.pointer, oldTree.pointer, newTree.pointer, nil))
+        return GitCommitInfo(sha: oid.hex, files: Diff(diff!).files)
+    }
+
+    /// The unified diff from the base commit to the branch's head: everything the run changed.
+    public func patch() throws(GitError) -> String {
+        guard let base = git_oid.parse(baseCommit), let head = try repo.headCommit() else { return "" }
+        let baseTree = try repo.tree(try repo.commit(base).treeID)
+        let headTree = try repo.tree(try repo.commit(head).treeID)
+        var diff: OpaquePointer?
+        try check("diff", path, git_diff_tree_to_tree(&diff, repo.pointer, baseTree.pointer, headTree.pointer, nil))
+        return try Diff(diff!).patch(path: path)
+    }
+
+    /// The branch's head commit.
+    public var head: String? { (try? repo.headCommit())?.hex }
+
+    /// Deletes the worktree's folder and git's record of it; the branch and its commits stay.
+    public func remove() throws(GitError) {
+        let main = try Repo.open(repository)
+        try retryingLocks { () throws(GitError) in
+            var wt: OpaquePointer?
+            try check("find worktree", path, git_worktree_lookup(&wt, main.pointer, name))
+            defer { git_worktree_free(wt) }
+            var prune = git_worktree_prune_options()
+            git_worktree_prune_options_init(&prune, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION))
+            prune.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
+            try check("prune worktree", path, git_worktree_prune(wt, &prune))
+        }
+        var ref: OpaquePointer?
+        if git_reference_lookup(&ref, main.pointer, "refs/agent-runner/base/\(name)") == 0 {
+            // The base stays findable from the branch's history; the helper ref is only for reopening.
+            _ = git_reference_delete(ref)
+            git_reference_free(ref)
+        }
+    }
+}
