@@ -16,6 +16,6 @@ import JobSpec
     @Test func loaderErrorDescription() {
         let e = jobError("steps: []\ntitel: x\n")
         #expect(e?.description.hasPrefix("job.yaml:2:1: unknown key \"titel\"") == true)
-        #expect(e?.description.hasSuffix("(expected: one of: version, title, workspace, env, timeout, labels, priority, max_attempts, steps)") == true)
+        #expect(e?.description.hasSuffix("(expected: one of: version, title, workspace, env, timeout, labels, priority, max_attempts, steps, agent, prompt, git)") == true)
     }
 }

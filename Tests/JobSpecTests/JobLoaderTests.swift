@@ -186,7 +186,7 @@ import JobSpec
         #expect(e?.line == 2)
         #expect(e?.column == 1)
         #expect(e?.message == "unknown key \"titel\" in the job; did you mean \"title\"?")
-        #expect(e?.expected == "one of: version, title, workspace, env, timeout, labels, priority, max_attempts, steps")
+        #expect(e?.expected == "one of: " + JobSchema.jobKeys.joined(separator: ", "))
     }
 
     @Test func unknownStepKeySuggestsByFolding() {
@@ -246,7 +246,7 @@ import JobSpec
         #expect(run?.reason == .missingKey)
         #expect(run?.line == 3)
         #expect(run?.column == 5)
-        #expect(run?.message == "step 2 has no \"run\" command")
+        #expect(run?.message == "step 2 has no \"run\" command and no \"agent\"")
     }
 
     @Test func invalidValues() {
@@ -283,8 +283,8 @@ import JobSpec
         #expect(absolute?.reason == .invalidValue)
         #expect(absolute?.column == 12)
 
-        let escape = jobError("workspace: a/../../x\nsteps: []\n")
-        #expect(escape?.reason == .invalidValue)
+        // `..` may lead out of the spool (an agent's repository usually lives elsewhere); absolute paths may not.
+        #expect(jobError("workspace: a/../../x\nsteps: []\n") == nil)
     }
 
     @Test func envValuesMustBeScalars() {
@@ -297,18 +297,12 @@ import JobSpec
     }
 
     @Test func reservedKeysAreUnsupported() {
-        for key in ["agent", "after", "prompt", "git"] {
-            let e = jobError("steps: []\n\(key): x\n")
-            #expect(e?.reason == .unsupported)
-            #expect(e?.line == 2)
-            #expect(e?.column == 1)
-            #expect(e?.message.contains("\"\(key)\"") == true)
-            #expect(e?.message.contains("not supported in schema v1 yet") == true)
-        }
-        let step = jobError("steps:\n  - run: x\n    agent: claude\n")
-        #expect(step?.reason == .unsupported)
-        #expect(step?.line == 3)
-        #expect(step?.column == 5)
+        let e = jobError("steps: []\nafter: x\n")
+        #expect(e?.reason == .unsupported)
+        #expect(e?.line == 2)
+        #expect(e?.column == 1)
+        #expect(e?.message.contains("\"after\"") == true)
+        #expect(e?.message.contains("not supported in schema v1 yet") == true)
     }
 
     @Test func otherVersionsAreUnsupported() {

@@ -32,7 +32,9 @@ import JobSpec
         let root = try schema()
         #expect(Set(try properties(root).keys) == Set(JobSchema.jobKeys))
         #expect(root["additionalProperties"] as? Bool == false)
-        #expect(root["required"] as? [String] == ["steps"])
+        // steps, agent or prompt: exactly one of them.
+        let anyOf = try #require(root["anyOf"] as? [[String: Any]])
+        #expect(Set(anyOf.compactMap { ($0["required"] as? [String])?.first }) == ["steps", "agent", "prompt"])
         #expect(root["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
         #expect(root["$id"] is String)
     }
@@ -41,7 +43,8 @@ import JobSpec
         let step = try stepSchema(try schema())
         #expect(Set(try properties(step).keys) == Set(JobSchema.stepKeys))
         #expect(step["additionalProperties"] as? Bool == false)
-        #expect(step["required"] as? [String] == ["run"])
+        let oneOf = try #require(step["oneOf"] as? [[String: Any]])
+        #expect(Set(oneOf.compactMap { ($0["required"] as? [String])?.first }) == ["run", "agent"])
     }
 
     @Test func reservedKeysAreNotInTheSchema() throws {
@@ -55,7 +58,7 @@ import JobSpec
             let examples = try #require(property["examples"] as? [Any], "\(key) has no examples")
             for example in examples {
                 var text = "\(key): \(try yaml(example))\n"
-                if key != "steps" { text += "steps: []\n" }
+                if !["steps", "agent", "prompt"].contains(key) { text += "steps: []\n" }
                 #expect(jobError(text) == nil, "\(key): \(text)")
             }
         }
@@ -65,7 +68,7 @@ import JobSpec
         for (key, property) in try properties(try stepSchema(try schema())) {
             let examples = try #require(property["examples"] as? [Any], "step \(key) has no examples")
             for example in examples {
-                var step: [String: Any] = ["run": "true"]
+                var step: [String: Any] = key == "agent" ? [:] : ["run": "true"]
                 step[key] = example
                 let text = "steps:\n  - \(try yaml(step))\n"
                 #expect(jobError(text) == nil, "step \(key): \(text)")

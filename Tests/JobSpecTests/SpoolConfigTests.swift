@@ -64,6 +64,36 @@ import JobSpec
     @Test func syntaxAndShape() {
         #expect(configError("concurrency: [\n")?.reason == .syntax)
         #expect(configError("- 1\n")?.reason == .wrongType)
-        #expect(configError("providers: {}\n")?.reason == .unknownKey)
+        #expect(configError("provider: {}\n")?.reason == .unknownKey)
+    }
+
+    @Test func agentProvidersAndGit() throws {
+        let c = try SpoolConfig.load(Array("""
+        agent:
+          provider: openai
+          max_steps: 12
+        providers:
+          openai:
+            base_url: http://127.0.0.1:8080/v1
+            api_key_env: LOCAL_KEY
+            tool_mode: json
+            timeout: 2m
+        git:
+          author_name: Bot
+          author_email: bot@example.com
+
+        """.utf8), file: "config.yaml")
+        #expect(c.agent.provider == "openai")
+        #expect(c.agent.maxSteps == 12)
+        #expect(c.providers["openai"]?.baseURL == "http://127.0.0.1:8080/v1")
+        #expect(c.providers["openai"]?.apiKeyEnv == "LOCAL_KEY")
+        #expect(c.providers["openai"]?.toolMode == .json)
+        #expect(c.providers["openai"]?.timeout == 120)
+        #expect(c.git.authorName == "Bot")
+        let key = configError("providers:\n  openai:\n    api_key_env: sk-live-123\n")
+        #expect(key?.reason == .invalidValue)
+        #expect(key?.message.contains("name an environment variable") == true)
+        #expect(configError("providers:\n  claude: {}\n")?.reason == .unknownKey)
+        #expect(configError("agent:\n  provider: gpt\n")?.reason == .invalidValue)
     }
 }
