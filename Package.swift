@@ -54,11 +54,13 @@ let package = Package(
 
         .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "YAMLCore"]),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
-        .testTarget(name: "LLMTests", dependencies: ["LLM", "JobSpec", "JSONCore"], exclude: ["Fixtures"]),
+        // Test helpers: a stand-in for the four LLM APIs (a Python stub replaying the vendors' recorded shapes).
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Fixtures"]),
+        .testTarget(name: "LLMTests", dependencies: ["LLM", "JobSpec", "JSONCore", "TestSupport"]),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JSONCore"]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
         // Integration tests: start real `agent-runner` worker processes on temporary spools.
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

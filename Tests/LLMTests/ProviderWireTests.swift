@@ -3,6 +3,7 @@ import JobSpec
 import JSONCore
 @testable import LLM
 import Testing
+import TestSupport
 
 /// The four wire formats against a local stub that replays the vendors' documented shapes.
 @Suite(.serialized) struct ProviderWire {

@@ -2,12 +2,12 @@ import Foundation
 
 /// Starts Fixtures/llm_stub.py on 127.0.0.1 and stops it when released.
 /// Spawned with posix_spawn and reaped with waitpid: Foundation's Process spins in waitUntilExit here.
-final class StubServer: @unchecked Sendable {
+public final class StubServer: @unchecked Sendable {
     let pid: pid_t
-    let port: Int
-    let log: String
+    public let port: Int
+    public let log: String
 
-    init() throws {
+    public init() throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
         log = NSTemporaryDirectory() + "llm-stub-\(UUID().uuidString).jsonl"
         FileManager.default.createFile(atPath: log, contents: nil)
@@ -44,10 +44,10 @@ final class StubServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: log)
     }
 
-    func base(_ scenario: String) -> String { "http://127.0.0.1:\(port)/s/\(scenario)" }
+    public func base(_ scenario: String) -> String { "http://127.0.0.1:\(port)/s/\(scenario)" }
 
     /// The requests the stub received, oldest first.
-    func requests() -> [[String: Any]] {
+    public func requests() -> [[String: Any]] {
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }

@@ -12,6 +12,7 @@ The base URL picks a scenario: http://127.0.0.1:PORT/s/<scenario>/... where <sce
   malformed   every stream carries invalid JSON
   400         every request gets 400 with the vendor's error body
   hang        never answers (for cancellation)
+  hang2-X     the first request for X behaves like `agent`, later ones never answer
 Every request is appended to the log file given as argv[1] as one JSON line {path, headers, body}.
 """
 import json, os, sys, time, threading
@@ -152,7 +153,7 @@ class Handler(BaseHTTPRequestHandler):
             COUNTS[scenario] = COUNTS.get(scenario, 0) + 1
             n = COUNTS[scenario]
         kind = scenario.split("-")[0]
-        if kind == "hang":
+        if kind == "hang" or (kind == "hang2" and n >= 2):
             time.sleep(60); return
         if kind == "400":
             return self.reply(400, "application/json", json.dumps(ERRORS[provider]("invalid_request_error", "model: stub-bad is not a model")).encode())
