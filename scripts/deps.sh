@@ -1,13 +1,15 @@
 #!/bin/sh
 # Installs the Debian packages Agent Runner needs, skipping those already present.
 #   scripts/deps.sh            build dependencies (C libraries and pkg-config)
-#   scripts/deps.sh --test     plus the real tools the tests drive (rsync, inotify-tools, bindfs/FUSE)
+#   scripts/deps.sh --test     plus the real tools the tests drive (rsync, inotify-tools, bindfs/FUSE, git, python3)
+#                              and, from PyPI, the mock LLM servers the agent tests run against (fakellm, llm-katan)
 #   scripts/deps.sh --bench    plus the queues the benchmark compares against (nq, task-spooler, hyperfine)
 set -eu
 pkgs="pkg-config libyaml-dev libgit2-dev libcurl4-openssl-dev"
+pip_pkgs=""
 for arg in "$@"; do
   case "$arg" in
-    --test) pkgs="$pkgs rsync inotify-tools bindfs fuse3 procps" ;;
+    --test) pkgs="$pkgs rsync inotify-tools bindfs fuse3 procps git python3 python3-pip"; pip_pkgs="fakellm llm-katan" ;;
     --bench) pkgs="$pkgs rsync inotify-tools nq task-spooler hyperfine python3 procps" ;;
     *) echo "deps.sh: unknown option $arg (use --test or --bench)" >&2; exit 2 ;;
   esac
@@ -16,9 +18,16 @@ missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "Installing:$missing" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+  echo "Installing:$missing" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# Python tools: the first python3 on PATH (pyenv's, where there is one) gets them.
+for p in $pip_pkgs; do
+  python3 -m pip show -q "$p" >/dev/null 2>&1 && continue
+  echo "Installing from PyPI: $p" >&2
+  python3 -m pip install -q "$p" 2>/dev/null || python3 -m pip install -q --break-system-packages "$p"
+done

@@ -30,9 +30,13 @@ public struct ProviderSettings: Sendable, Equatable {
     /// `max_tokens` / `maxOutputTokens` sent with each request.
     public var maxOutputTokens: Int = 4096
     public var stream: Bool = true
+    /// Where the key goes: the provider's auth header, or a `key=` query parameter (Gemini only).
+    public var apiKeyIn: KeyPlacement = .header
+
+    public enum KeyPlacement: String, Sendable, CaseIterable { case header, query }
 
     public init() {}
-    static let keys = ["base_url", "api_key_env", "model", "tool_mode", "timeout", "connect_timeout", "idle_timeout",
+    static let keys = ["base_url", "api_key_env", "api_key_in", "model", "tool_mode", "timeout", "connect_timeout", "idle_timeout",
                        "max_attempts", "max_output_tokens", "stream"]
 }
 
@@ -92,6 +96,8 @@ extension SpoolConfig {
                 case "max_attempts": p.maxAttempts = try d.int(v, field: "\(field) max_attempts", range: 1...20)
                 case "max_output_tokens": p.maxOutputTokens = try d.int(v, field: "\(field) max_output_tokens", range: 1...1_000_000)
                 case "stream": p.stream = try d.bool(v, field: "\(field) stream")
+                case "api_key_in":
+                    p.apiKeyIn = ProviderSettings.KeyPlacement(rawValue: try AgentDecoder(d: d).oneOf(v, field: "\(field) api_key_in", ["header", "query"]))!
                 default: break
                 }
             }

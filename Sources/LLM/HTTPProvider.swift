@@ -39,14 +39,22 @@ struct HTTPProvider: LLMProvider {
     func once(_ request: ChatRequest) async throws(Failure) -> ModelTurn {
         let stream = endpoint.stream
         let body = format.body(request, mode: mode, stream: stream).encoded()
-        var http = HTTPRequest(method: "POST", url: endpoint.baseURL + format.path(model: request.model, stream: stream))
-        http.headers = format.headers(apiKey: endpoint.apiKey)
+        var url = endpoint.baseURL + format.path(model: request.model, stream: stream)
+        var apiKey = endpoint.apiKey
+        if endpoint.keyInQuery, let key = apiKey {
+            url += (url.contains("?") ? "&" : "?") + "key=" + key.addingPercentEncodingForPath()
+            apiKey = nil
+        }
+        var http = HTTPRequest(method: "POST", url: url)
+        http.headers = format.headers(apiKey: apiKey)
         http.body = body
         http.connectTimeout = endpoint.connectTimeout
         http.timeout = endpoint.timeout
         http.idleTimeout = endpoint.idleTimeout
         http.maxBodyBytes = 64 << 20
         var head: HTTPHead?
+        // Some servers answer a streaming request with one JSON body (llm-katan does, with tools).
+        var wholeAnswer = !stream
         var errorBody: [UInt8] = []
         var whole: [UInt8] = []
         let decoder = format.makeStreamDecoder()
@@ -55,11 +63,13 @@ struct HTTPProvider: LLMProvider {
         do {
             for try await chunk in HTTP.stream(http) {
                 switch chunk {
-                case .head(let h): head = h
+                case .head(let h):
+                    head = h
+                    if stream, format.framing == .sse, (h.headers["content-type"] ?? "").hasPrefix("application/json") { wholeAnswer = true }
                 case .body(let bytes):
                     guard let h = head else { continue }
                     if h.status >= 300 { errorBody += bytes; continue }
-                    if !stream { whole += bytes; continue }
+                    if wholeAnswer { whole += bytes; continue }
                     try feed(bytes, decoder: decoder, sse: &sse, lines: &lines)
                 }
             }
@@ -80,7 +90,7 @@ struct HTTPProvider: LLMProvider {
             throw Failure(error: .http(provider: name, status: h.status, message: message), retryAfter: h.headers["retry-after"])
         }
         do {
-            if !stream {
+            if wholeAnswer {
                 guard let obj = JSON.parse(whole) else {
                     throw LLMError.malformed(provider: name, message: "the response is not JSON: \(String(decoding: whole.prefix(200), as: UTF8.self))")
                 }

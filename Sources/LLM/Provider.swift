@@ -24,6 +24,8 @@ public struct Endpoint: Sendable {
     public var idleTimeout: Double = 120
     public var maxAttempts: Int = 4
     public var stream: Bool = true
+    /// Send the key as `?key=` instead of a header (Gemini accepts both; some stand-ins only the query).
+    public var keyInQuery = false
     /// Seconds between attempts start at this (tests make it small).
     public var retryBase: Double = 0.5
     public var retryCap: Double = 30

@@ -60,6 +60,7 @@ public enum ProviderFactory {
         endpoint.idleTimeout = settings.idleTimeout
         endpoint.maxAttempts = settings.maxAttempts
         endpoint.stream = settings.stream
+        endpoint.keyInQuery = settings.apiKeyIn == .query
         endpoint.retryBase = retryBase
         let mode: ToolCallMode = (spec.toolMode ?? settings.toolMode) == .json ? .json : .native
         return Resolved(provider: HTTPProvider(format: format, endpoint: endpoint, mode: mode),

@@ -44,6 +44,9 @@ public final class StubServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: log)
     }
 
+    /// The folder of the fixture files (fakellm rules, recorded streams).
+    public static var fixtures: String { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path }
+
     public func base(_ scenario: String) -> String { "http://127.0.0.1:\(port)/s/\(scenario)" }
 
     /// The requests the stub received, oldest first.

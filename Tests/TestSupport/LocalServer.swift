@@ -1,0 +1,68 @@
+import Foundation
+
+/// A third-party server started for a test (fakellm, llm-katan, a llama.cpp server) on a free loopback port.
+/// Spawned with posix_spawn, killed and reaped when released. Its output goes to `log`.
+public final class LocalServer: @unchecked Sendable {
+    let pid: pid_t
+    public let port: Int
+    public let log: String
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// `arguments` may contain `{port}`, replaced by the chosen port. Waits until the port accepts connections.
+    public init(_ arguments: [String], readyTimeout: Double = 60) throws {
+        let port = Int.random(in: 20000...60000)
+        let log = NSTemporaryDirectory() + "server-\(UUID().uuidString.prefix(8)).log"
+        self.port = port
+        self.log = log
+        let args = ["/usr/bin/env"] + arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
+        let argv = args.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, "/usr/bin/env", &actions, &attr, argv, environ)
+        guard rc == 0 else { throw Failure(description: "cannot start \(arguments.joined(separator: " ")): \(String(cString: strerror(rc)))") }
+        pid = child
+        let deadline = Date().addingTimeInterval(readyTimeout)
+        while !Self.accepts(port) {
+            var status: Int32 = 0
+            if waitpid(child, &status, WNOHANG) == child || Date() > deadline {
+                kill(-child, SIGKILL)
+                let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                throw Failure(description: "\(arguments.first ?? "server") did not start listening on \(port):\n\(output.suffix(2000))")
+            }
+            usleep(100_000)
+        }
+    }
+
+    deinit {
+        kill(-pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
