@@ -17,10 +17,17 @@ echo
 echo "== agent-runner ls"
 "$bin" ls --spool "$spool"
 echo
-run=$("$bin" ls --spool "$spool" --name hello.yaml --quiet)
-echo "== events of $run (hello.yaml), as JSON Lines"
+run=$("$bin" ls --spool "$spool" --name contributing.yaml --quiet)
+echo "== events of $run (contributing.yaml, an agent run), as JSON Lines"
 "$bin" tail "$run" --spool "$spool"
 echo
-echo "== artifacts of the rejected typo.yaml run and the others are in $spool/done/"
+if command -v git >/dev/null; then
+  echo "== its commits, made with libgit2 on its own branch (read back with the git CLI)"
+  git -C "$spool/workspaces/demo" log --stat --format='%h %s%n  by %an <%ae>, %(trailers:key=Run-Id,separator=)' "agent/$run"
+fi
+echo "== patch.diff artifact"
+cat "$spool/done/$run.artifacts/patch.diff"
+echo
+echo "== the shell jobs, the rejected typo.yaml and all artifacts are in $spool/done/"
 echo "Spool: $spool   (try: $bin show $run --spool $spool)"
 echo
