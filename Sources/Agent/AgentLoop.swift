@@ -157,6 +157,7 @@ public struct AgentLoop: Sendable {
     func ask(_ request: ChatRequest, host: AgentHost) async -> Result<ModelTurn, LLMError> {
         let provider = resolved.provider
         let step = self.step
+        let deadline = self.deadline
         let providerName = provider.name
         return await withTaskGroup(of: Result<ModelTurn, LLMError>?.self) { group in
             group.addTask {
@@ -173,6 +174,9 @@ public struct AgentLoop: Sendable {
             }
             group.addTask {
                 while !Task.isCancelled {
+                    if let deadline, monotonicSeconds() >= deadline {
+                        return .failure(.unavailable(provider: providerName, message: "the job's timeout ran out while waiting for the model"))
+                    }
                     switch host.control() {
                     case .stop, .shutdown, .gone: return .failure(.cancelled)
                     default: try? await Task.sleep(for: .milliseconds(50))

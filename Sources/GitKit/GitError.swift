@@ -35,7 +35,8 @@ func check(_ operation: String, _ path: String, _ code: Int32) throws(GitError) 
 func retryingLocks<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
     var delay: UInt32 = 2_000
     for _ in 0..<40 {
-        do { return try body() } catch where error.code == GIT_ELOCKED.rawValue || error.message.contains("lock") {
+        do { return try body() } catch where error.code == GIT_ELOCKED.rawValue || error.message.contains("lock")
+                                         || error.message.contains("directory exists") {
             usleep(delay + UInt32.random(in: 0...delay))
             delay = min(delay * 2, 100_000)
         }

@@ -74,6 +74,10 @@ public final class RunWorktree {
             }
             try? FileManager.default.createDirectory(atPath: (worktreePath as NSString).deletingLastPathComponent,
                                                      withIntermediateDirectories: true)
+            // libgit2 creates .git/worktrees with a plain mkdir and fails if another run just made it.
+            if let common = git_repository_commondir(main.pointer) {
+                try? FileManager.default.createDirectory(atPath: String(cString: common) + "/worktrees", withIntermediateDirectories: true)
+            }
             var wt: OpaquePointer?
             try check("add worktree", worktreePath, git_worktree_add(&wt, main.pointer, name, worktreePath, &opts))
             git_worktree_free(wt)
@@ -126,6 +130,11 @@ public final class RunWorktree {
     /// Stages everything (new, changed and deleted files; .gitignore applies) and commits on the run's branch.
     /// Returns nil when nothing changed.
     public func commitAll(message: String, author: GitSignature) throws(GitError) -> GitCommitInfo? {
+        try Self.commitAll(repo, message: message, author: author)
+    }
+
+    static func commitAll(_ repo: Repo, message: String, author: GitSignature) throws(GitError) -> GitCommitInfo? {
+        let path = repo.path
         var index: OpaquePointer?
         try check("open the index", path, git_repository_index(&index, repo.pointer))
         defer { git_index_free(index) }
@@ -139,20 +148,18 @@ public final class RunWorktree {
         try check("write the index", path, git_index_write(index))
         var treeID = git_oid()
         try check("write the tree", path, git_index_write_tree(&treeID, index))
-        guard let headID = try repo.headCommit() else {
-            throw GitError(operation: "commit", path: path, code: -1, message: "the run's branch has no commit")
-        }
-        let parent = try repo.commit(headID)
-        var parentTree = parent.treeID
-        if git_oid_equal(&parentTree, &treeID) != 0 { return nil }
-        let oldTree = try repo.tree(parentTree), newTree = try repo.tree(treeID)
+        let parent = try repo.headCommit().map { (id) throws(GitError) in try repo.commit(id) }
+        var parentTree = parent?.treeID ?? git_oid()
+        if parent != nil, git_oid_equal(&parentTree, &treeID) != 0 { return nil }
+        let newTree = try repo.tree(treeID)
+        let oldTree = try parent.map { (p) throws(GitError) in try repo.tree(p.treeID) }
         let sig = try Signature(name: author.name, email: author.email)
         var oid = git_oid()
-        var parents: [OpaquePointer?] = [parent.pointer]
+        var parents: [OpaquePointer?] = parent.map { [$0.pointer] } ?? []
         try check("commit", path, git_commit_create(&oid, repo.pointer, "HEAD", sig.pointer, sig.pointer, nil, message,
-                                                    newTree.pointer, 1, &parents))
+                                                    newTree.pointer, parents.count, &parents))
         var diff: OpaquePointer?
-        try check("diff", path, git_diff_tree_to_tree(&diff, repo.pointer, oldTree.pointer, newTree.pointer, nil))
+        try check("diff", path, git_diff_tree_to_tree(&diff, repo.pointer, oldTree?.pointer, newTree.pointer, nil))
         return GitCommitInfo(sha: oid.hex, files: Diff(diff!).files)
     }
 

@@ -152,6 +152,37 @@ import TestSupport
         }
     }
 
+    /// Models without native tool calls: the tools go into the system prompt, the answer is constrained by a
+    /// JSON schema where the server supports it, and the JSON text comes back as a tool call.
+    @Test(arguments: providers)
+    func jsonToolModeTurnsTextIntoToolCalls(name: String) async throws {
+        var config = SpoolConfig()
+        var p = ProviderSettings()
+        p.baseURL = stub.base("json")
+        p.toolMode = .json
+        config.providers[name] = p
+        let r = try ProviderFactory.make(AgentSpec(provider: name, prompt: "x"), config: config, environment: ["X": "y"], retryBase: 0.01)
+        #expect(r.mode == .json)
+        let first = try await r.provider.complete(request()) { _ in }
+        let call = try #require(first.calls.first)
+        #expect(call.name == "write_file")
+        #expect(call.arguments["content"]?.stringValue == "hi from json mode\n")
+        let sent = try #require(stub.requests().last?["body"] as? [String: Any])
+        #expect(sent["tools"] == nil, "no native tools in JSON mode")
+        switch name {
+        case "openai": #expect((sent["response_format"] as? [String: Any])?["type"] as? String == "json_schema")
+        case "ollama": #expect(sent["format"] is [String: Any])
+        case "gemini": #expect((sent["generationConfig"] as? [String: Any])?["responseSchema"] != nil)
+        default: #expect((sent["system"] as? String ?? "").contains("write_file"))
+        }
+        var next = request()
+        next.messages += [.assistant(text: first.text, calls: first.calls),
+                          .toolResults([ToolResult(callID: call.id, name: call.name, content: "wrote 18 bytes", isError: false)])]
+        let second = try await r.provider.complete(next) { _ in }
+        #expect(second.calls.isEmpty)
+        #expect(second.text == "Done.")
+    }
+
     @Test func cancellingAbortsTheTransferPromptly() async throws {
         let r = try provider("openai", scenario: "hang")
         let started = Date()

@@ -13,6 +13,8 @@ The base URL picks a scenario: http://127.0.0.1:PORT/s/<scenario>/... where <sce
   400         every request gets 400 with the vendor's error body
   hang        never answers (for cancellation)
   hang2-X     the first request for X behaves like `agent`, later ones never answer
+  json        JSON tool mode: answers with content holding {"name": …, "arguments": …} (no native tool call),
+              and {"name": "finish", …} once a tool result is in the request
 Every request is appended to the log file given as argv[1] as one JSON line {path, headers, body}.
 """
 import json, os, sys, time, threading
@@ -163,6 +165,12 @@ class Handler(BaseHTTPRequestHandler):
                               "slow down" if status == 429 else "internal")).encode(), extra={"retry-after": "0"})
         if kind == "fixture":
             ctype, data = fixture(provider, stream)
+        elif kind == "json":
+            done = "Result of write_file" in json.dumps(body)
+            text = json.dumps({"name": "finish", "arguments": {"message": "Done."}} if done else
+                              {"name": "write_file", "arguments": {"path": "hello.txt", "content": "hi from json mode\n"}})
+            ctype, data = answer(provider, None, stream)
+            data = data.replace(b'"Done."', json.dumps(text).encode())
         else:
             call = None if has_tool_result(provider, body) else ("write_file", {"path": "hello.txt", "content": "hi from %s\n" % provider})
             ctype, data = answer(provider, call, stream)
