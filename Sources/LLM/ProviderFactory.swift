@@ -40,7 +40,7 @@ public enum ProviderFactory {
         let format: any WireFormat
         switch name {
         case "anthropic": format = AnthropicFormat()
-        case "openai": format = OpenAIFormat()
+        case "openai": format = OpenAIFormat(jsonObjectFormat: settings.jsonFormat == "json_object")
         case "gemini": format = GeminiFormat()
         default: format = OllamaFormat()
         }

@@ -46,7 +46,7 @@ struct OllamaFormat: WireFormat {
                 ]))])
             })))
         }
-        if mode == .json { fields.append(("format", JSONToolMode.schema(request.tools))) }
+        if mode == .json { fields.append(("format", JSONToolMode.schema(request.tools, allowFinish: JSONToolMode.hasToolResults(request.messages)))) }
         fields.append(("options", .object([("num_predict", .int(request.maxOutputTokens))])))
         return .object(fields)
     }

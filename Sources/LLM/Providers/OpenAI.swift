@@ -4,6 +4,8 @@ import JSONCore
 struct OpenAIFormat: WireFormat {
     let name = "openai"
     let framing = StreamFraming.sse
+    /// `response_format` as `json_object` with a `schema` (llama-cpp-python) instead of `json_schema`.
+    var jsonObjectFormat = false
 
     func path(model: String, stream: Bool) -> String { "/v1/chat/completions" }
 
@@ -23,9 +25,12 @@ struct OpenAIFormat: WireFormat {
         if mode == .json {
             msgs += JSONToolMode.plainMessages(request.messages).map { .object([("role", .string($0.role)), ("content", .string($0.text))]) }
             fields.append(("messages", .array(msgs)))
-            fields.append(("response_format", .object([("type", .string("json_schema")), ("json_schema", .object([
-                ("name", .string("tool_call")), ("strict", .bool(true)), ("schema", JSONToolMode.schema(request.tools)),
-            ]))])))
+            let schema = JSONToolMode.schema(request.tools, allowFinish: JSONToolMode.hasToolResults(request.messages))
+            fields.append(("response_format", jsonObjectFormat
+                ? .object([("type", .string("json_object")), ("schema", schema)])
+                : .object([("type", .string("json_schema")), ("json_schema", .object([
+                    ("name", .string("tool_call")), ("strict", .bool(true)), ("schema", schema),
+                ]))])))
             return .object(fields)
         }
         for m in request.messages {

@@ -107,6 +107,19 @@ final class TestSpool {
                          stderr: String(decoding: errData.value, as: UTF8.self))
     }
 
+    /// Runs a command with /bin/sh and returns its stdout.
+    static func shell(_ command: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Starts a worker process in the background. Its stderr goes to a log file in the spool's parent.
     func startWorker(_ extra: [String] = [], env: [String: String] = [:], spoolPath: String? = nil) throws -> WorkerProcess {
         try WorkerProcess(args: ["worker", "--spool", spoolPath ?? root] + extra, env: env,
