@@ -6,6 +6,7 @@
 # Then, in the spool's config.yaml:
 #   providers:
 #     openai: {base_url: "http://127.0.0.1:PORT", tool_mode: json, max_output_tokens: 200}
+#   (add `json_format: json_object` when it says it serves with llama-cpp-python)
 # The model is tiny: it cannot call tools natively, so `tool_mode: json` constrains its answers instead.
 set -eu
 port=${1:-8089}
