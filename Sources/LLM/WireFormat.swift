@@ -57,3 +57,14 @@ extension JSON {
     /// Compact JSON text.
     var text: String { String(decoding: encoded(), as: UTF8.self) }
 }
+
+extension ToolDefinition {
+    /// Tools in the `{"type": "function", "function": {…}}` shape that OpenAI and Ollama share.
+    static func functionTools(_ tools: [ToolDefinition]) -> JSON {
+        .array(tools.map { t in
+            .object([("type", .string("function")), ("function", .object([
+                ("name", .string(t.name)), ("description", .string(t.description)), ("parameters", t.parameters),
+            ]))])
+        })
+    }
+}

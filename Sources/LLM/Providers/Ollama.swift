@@ -40,11 +40,7 @@ struct OllamaFormat: WireFormat {
         }
         var fields: [(String, JSON)] = [("model", .string(request.model)), ("stream", .bool(stream)), ("messages", .array(msgs))]
         if mode == .native && !request.tools.isEmpty {
-            fields.append(("tools", .array(request.tools.map { t in
-                .object([("type", .string("function")), ("function", .object([
-                    ("name", .string(t.name)), ("description", .string(t.description)), ("parameters", t.parameters),
-                ]))])
-            })))
+            fields.append(("tools", ToolDefinition.functionTools(request.tools)))
         }
         if mode == .json { fields.append(("format", JSONToolMode.schema(request.tools, allowFinish: JSONToolMode.hasToolResults(request.messages)))) }
         fields.append(("options", .object([("num_predict", .int(request.maxOutputTokens))])))

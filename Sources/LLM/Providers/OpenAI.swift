@@ -54,11 +54,7 @@ struct OpenAIFormat: WireFormat {
         }
         fields.append(("messages", .array(msgs)))
         if !request.tools.isEmpty {
-            fields.append(("tools", .array(request.tools.map { t in
-                .object([("type", .string("function")), ("function", .object([
-                    ("name", .string(t.name)), ("description", .string(t.description)), ("parameters", t.parameters),
-                ]))])
-            })))
+            fields.append(("tools", ToolDefinition.functionTools(request.tools)))
         }
         return .object(fields)
     }
