@@ -102,8 +102,9 @@ public struct AgentLoop: Sendable {
             if let deadline, monotonicSeconds() >= deadline { return .failed("the run timed out (job timeout)") }
             turn += 1
 
-            let request = ChatRequest(model: resolved.model, system: spec.system, messages: messages, tools: definitions,
+            var request = ChatRequest(model: resolved.model, system: spec.system, messages: messages, tools: definitions,
                                       maxOutputTokens: resolved.maxOutputTokens)
+            request.requireToolCall = resolved.requireFirstToolCall && !messages.contains { if case .toolResults = $0 { return true }; return false }
             guard host.emit("llm.request", [("step", .int(step)), ("turn", .int(turn)), ("provider", .string(resolved.provider.name)),
                                             ("model", .string(resolved.model)), ("messages", .int(messages.count))]) else { return .gone }
             let started = monotonicSeconds()

@@ -35,12 +35,16 @@ public struct ProviderSettings: Sendable, Equatable {
     /// How JSON tool mode asks an OpenAI-compatible server for JSON: `json_schema` (OpenAI, llama.cpp's server)
     /// or `json_object` with a `schema` (llama-cpp-python).
     public var jsonFormat = "json_schema"
+    /// Native tool mode: require a tool call until the first tool result (`tool_choice` any/required). Small
+    /// models otherwise often answer in prose at once; the server's grammar then keeps the call well formed.
+    public var firstTurnTool = false
 
     public enum KeyPlacement: String, Sendable, CaseIterable { case header, query }
 
     public init() {}
     static let keys = ["base_url", "api_key_env", "api_key_in", "model", "tool_mode", "timeout", "connect_timeout", "idle_timeout",
-                       "max_attempts", "max_output_tokens", "stream", "json_format"]
+                       "max_attempts", "max_output_tokens", "stream", "json_format",
+                       "first_turn_tool"]
 }
 
 /// Who git commits are by (`git:` in config.yaml); a job's `git.author` wins.
@@ -99,6 +103,7 @@ extension SpoolConfig {
                 case "max_attempts": p.maxAttempts = try d.int(v, field: "\(field) max_attempts", range: 1...20)
                 case "max_output_tokens": p.maxOutputTokens = try d.int(v, field: "\(field) max_output_tokens", range: 1...1_000_000)
                 case "stream": p.stream = try d.bool(v, field: "\(field) stream")
+                case "first_turn_tool": p.firstTurnTool = try d.bool(v, field: "\(field) first_turn_tool")
                 case "json_format": p.jsonFormat = try AgentDecoder(d: d).oneOf(v, field: "\(field) json_format", ["json_schema", "json_object"])
                 case "api_key_in":
                     p.apiKeyIn = ProviderSettings.KeyPlacement(rawValue: try AgentDecoder(d: d).oneOf(v, field: "\(field) api_key_in", ["header", "query"]))!

@@ -86,6 +86,8 @@ public struct ChatRequest: Sendable {
     public var messages: [Message]
     public var tools: [ToolDefinition]
     public var maxOutputTokens: Int
+    /// Ask the provider to answer with a tool call (`tool_choice` any/required, Gemini mode ANY).
+    public var requireToolCall = false
 
     public init(model: String, system: String?, messages: [Message], tools: [ToolDefinition], maxOutputTokens: Int) {
         self.model = model

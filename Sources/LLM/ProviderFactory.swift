@@ -9,6 +9,8 @@ public enum ProviderFactory {
         public var maxOutputTokens: Int
         /// Values that must never appear in events (the API key).
         public var secrets: [String]
+        /// Require a tool call until the first tool result (provider setting `first_turn_tool`).
+        public var requireFirstToolCall = false
     }
 
     static let defaults: [String: (url: String, urlEnv: String?, keyEnv: String?, model: String)] = [
@@ -65,6 +67,7 @@ public enum ProviderFactory {
         let mode: ToolCallMode = (spec.toolMode ?? settings.toolMode) == .json ? .json : .native
         return Resolved(provider: HTTPProvider(format: format, endpoint: endpoint, mode: mode),
                         model: spec.model ?? settings.model ?? d.model, mode: mode,
-                        maxOutputTokens: settings.maxOutputTokens, secrets: key.map { [$0] } ?? [])
+                        maxOutputTokens: settings.maxOutputTokens, secrets: key.map { [$0] } ?? [],
+                        requireFirstToolCall: settings.firstTurnTool)
     }
 }

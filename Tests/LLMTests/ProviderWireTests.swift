@@ -112,6 +112,23 @@ import TestSupport
         }
     }
 
+    @Test(arguments: ["anthropic", "openai", "gemini"])
+    func aRequiredToolCallUsesTheVendorsToolChoice(name: String) async throws {
+        let r = try provider(name, scenario: "agent-choice-\(name)")
+        var req = request()
+        req.requireToolCall = true
+        _ = try await r.provider.complete(req) { _ in }
+        let body = try #require(stub.requests().last?["body"] as? [String: Any])
+        switch name {
+        case "anthropic": #expect((body["tool_choice"] as? [String: Any])?["type"] as? String == "any")
+        case "openai": #expect(body["tool_choice"] as? String == "required")
+        default: #expect(((body["toolConfig"] as? [String: Any])?["functionCallingConfig"] as? [String: Any])?["mode"] as? String == "ANY")
+        }
+        _ = try await r.provider.complete(request()) { _ in }
+        let plain = try #require(stub.requests().last?["body"] as? [String: Any])
+        #expect(plain["tool_choice"] == nil && plain["toolConfig"] == nil)
+    }
+
     @Test(arguments: providers, ["429once", "500once", "cutonce"])
     func transientFailuresAreRetried(name: String, scenario: String) async throws {
         let r = try provider(name, scenario: "\(scenario)-\(name)-\(UUID().uuidString.prefix(8))")

@@ -22,6 +22,7 @@ struct AnthropicFormat: WireFormat {
             fields.append(("tools", .array(request.tools.map { t in
                 .object([("name", .string(t.name)), ("description", .string(t.description)), ("input_schema", t.parameters)])
             })))
+            if request.requireToolCall { fields.append(("tool_choice", .object([("type", .string("any"))]))) }
         }
         fields.append(("messages", .array(messages(request.messages, mode: mode))))
         return .object(fields)

@@ -54,6 +54,9 @@ struct GeminiFormat: WireFormat {
             fields.append(("tools", .array([.object([("functionDeclarations", .array(request.tools.map { t in
                 .object([("name", .string(t.name)), ("description", .string(t.description)), ("parameters", t.parameters)])
             }))])])))
+            if request.requireToolCall {
+                fields.append(("toolConfig", .object([("functionCallingConfig", .object([("mode", .string("ANY"))]))])))
+            }
         }
         var generation: [(String, JSON)] = [("maxOutputTokens", .int(request.maxOutputTokens))]
         if mode == .json {

@@ -55,6 +55,7 @@ struct OpenAIFormat: WireFormat {
         fields.append(("messages", .array(msgs)))
         if !request.tools.isEmpty {
             fields.append(("tools", ToolDefinition.functionTools(request.tools)))
+            if request.requireToolCall { fields.append(("tool_choice", .string("required"))) }
         }
         return .object(fields)
     }
