@@ -88,6 +88,16 @@ import Testing
         #expect(out.content.contains("/ws"))
     }
 
+    @Test func repeatedCallIDsNeverOverwriteEarlierShellOutput() async throws {
+        for word in ["first", "second"] {
+            _ = await Toolbox.call("shell", arguments: .object([("command", .string("echo \(word)"))]), allowed: Toolbox.names,
+                                   context: ctx, callID: "script_1")
+        }
+        let outputs = try FileManager.default.contentsOfDirectory(atPath: ctx.artifacts).sorted()
+        #expect(outputs == ["tool-script_1-2.out", "tool-script_1.out"])
+        #expect(try String(contentsOfFile: ctx.artifacts + "/tool-script_1.out", encoding: .utf8) == "first\n")
+    }
+
     @Test func unknownAndDisallowedToolsAreErrors() async throws {
         let out = await Toolbox.call("shell", arguments: .object([("command", .string("true"))]), allowed: ["read_file"], context: ctx, callID: "x")
         #expect(out.isError && out.content.contains("unknown tool"))
