@@ -57,6 +57,7 @@ let package = Package(
         // Test helpers: a stand-in for the four LLM APIs (a Python stub replaying the vendors' recorded shapes).
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Fixtures"]),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "JobSpec", "JSONCore", "TestSupport"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JSONCore"]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
         // Integration tests: start real `agent-runner` worker processes on temporary spools.

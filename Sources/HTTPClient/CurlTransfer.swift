@@ -2,142 +2,309 @@ import CCurl
 import Foundation
 import Synchronization
 
-/// One libcurl easy transfer, owned start to finish: the handle and the header list are freed in `deinit`.
-/// It runs `curl_easy_perform` on its own thread and hands chunks to `sink`; `cancel()` makes the progress
-/// callback abort the transfer.
+/// One libcurl transfer, run on its own thread so a long stream never occupies a thread of
+/// Swift's cooperative pool. It owns the easy handle, a private multi handle (used only so that
+/// `curl_multi_wakeup` can interrupt a transfer that is waiting on a silent server), the header
+/// list and the error buffer, and frees them in deinit.
+///
+/// @unchecked Sendable is safe because every stored property except `cancelled` is written only
+/// by the thread that created the object (during `init`, before the transfer thread starts) and
+/// then only by the transfer thread (in `run` and the callbacks it triggers), and deinit runs
+/// after `run` has returned. Other threads call only `cancel()`, which touches the atomic flag
+/// and `curl_multi_wakeup`, which libcurl documents as callable from any thread; the multi
+/// handle it uses lives until deinit, and the caller holds a strong reference while calling.
 final class CurlTransfer: @unchecked Sendable {
-    // @unchecked: the handle and lists are touched only by the transfer thread (perform) and deinit, which
-    // cannot overlap; the flags shared with other threads live in a Mutex.
-    private let handle: UnsafeMutableRawPointer
-    private var headerList: UnsafeMutablePointer<curl_slist>?
     private let request: HTTPRequest
-    private let sink: @Sendable (HTTPChunk) -> Void
-    private let shared = Mutex(Flags())
-    private var pendingHeaders: [String: String] = [:]
-    private var headSent = false
-    private var bodyBytes = 0
-    private var bodyCopy: [UInt8]
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    private let channel: ChunkChannel
+    private let easy: UnsafeMutableRawPointer
+    private let multi: UnsafeMutableRawPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private let cancelled = Atomic<Bool>(false)
+    /// Set when we abort from a callback for our own reason (body too large).
+    private var abortReason: HTTPError?
+    /// Set during setup when the request cannot be sent.
+    private var setupError: HTTPError?
 
-    struct Flags {
-        var cancelled = false
-        var tooLarge = false
+    // Header parsing state: the block being read, and the head once it is known to be final.
+    private var blockStatus = 0
+    private var blockHeaders: [String: String] = [:]
+    private var lastHeaderName: String?
+    private var pendingHead: HTTPHead?
+    private var headSent = false
+    private var received = 0
+
+    // Idle timeout, measured here rather than with CURLOPT_LOW_SPEED_TIME: libcurl averages speed
+    // over a window of about five seconds, so after a burst of data it noticed silence late.
+    private var lastActivity = DispatchTime.now().uptimeNanoseconds
+    private var uploaded: curl_off_t = 0
+    private var idleExpired = false
+
+    /// Starts the transfer on a new thread; chunks and the outcome go to `channel`.
+    static func start(_ request: HTTPRequest, channel: ChunkChannel) {
+        _ = CurlLibrary.shared
+        guard let easy = curl_easy_init() else {
+            channel.finish(.transport(url: request.redactedURL, code: Int(CURLE_FAILED_INIT.rawValue),
+                                      message: "curl_easy_init failed"))
+            return
+        }
+        guard let multi = curl_multi_init() else {
+            curl_easy_cleanup(easy)
+            channel.finish(.transport(url: request.redactedURL, code: Int(CURLE_FAILED_INIT.rawValue),
+                                      message: "curl_multi_init failed"))
+            return
+        }
+        let transfer = CurlTransfer(request: request, channel: channel, easy: easy, multi: multi)
+        channel.setAbort { [weak transfer] in transfer?.cancel() }
+        let thread = Thread { transfer.run() }
+        thread.name = "http-transfer"
+        thread.start()
     }
 
-    init?(_ request: HTTPRequest, sink: @escaping @Sendable (HTTPChunk) -> Void) {
-        _ = CurlLibrary.shared
-        guard let h = curl_easy_init() else { return nil }
-        handle = h
+    private init(request: HTTPRequest, channel: ChunkChannel, easy: UnsafeMutableRawPointer, multi: UnsafeMutableRawPointer) {
         self.request = request
-        self.sink = sink
-        bodyCopy = request.body ?? []
+        self.channel = channel
+        self.easy = easy
+        self.multi = multi
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        configure()
     }
 
     deinit {
-        curl_easy_cleanup(handle)
-        if let headerList { curl_slist_free_all(headerList) }
+        curl_easy_cleanup(easy)
+        curl_multi_cleanup(multi)
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
     }
 
-    func cancel() { shared.withLock { $0.cancelled = true } }
+    /// Called from any thread: flags the transfer and wakes the transfer thread out of its poll.
+    func cancel() {
+        cancelled.store(true, ordering: .releasing)
+        curl_multi_wakeup(multi)
+    }
 
-    /// The URL without its query, for messages (a query may hold a key).
-    var safeURL: String { request.url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.url }
+    private var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
 
-    func perform() throws(HTTPError) {
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        _ = ar_curl_setopt_str(handle, CURLOPT_URL, request.url)
-        _ = ar_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        _ = ar_curl_setopt_str(handle, CURLOPT_USERAGENT, "agent-runner")
-        _ = ar_curl_setopt_str(handle, CURLOPT_ACCEPT_ENCODING, "")
-        _ = ar_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000))
-        if let t = request.timeout { _ = ar_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(t * 1000)) }
-        if let idle = request.idleTimeout {
-            _ = ar_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
-            _ = ar_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(idle.rounded(.up))))
+    // MARK: Setup
+
+    private func configure() {
+        var failed: CURLcode?
+        func set(_ code: CURLcode) { if code != CURLE_OK, failed == nil { failed = code } }
+        let ms = { (s: Double) in max(1, Int(s * 1000)) }
+
+        set(ar_curl_setopt_str(easy, CURLOPT_URL, request.url))
+        set(ar_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer))
+        set(ar_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))  // signals are process-wide; we use threads
+        set(ar_curl_setopt_str(easy, CURLOPT_ACCEPT_ENCODING, ""))  // whatever this libcurl can decode
+        set(ar_curl_setopt_str(easy, CURLOPT_USERAGENT, "agent-runner"))
+        set(ar_curl_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
+        set(ar_curl_setopt_long(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1))  // a proxy's CONNECT reply is not our head
+        set(ar_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, ms(request.connectTimeout)))
+        if let timeout = request.timeout { set(ar_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, ms(timeout))) }
+        if let max = request.maxBodyBytes {  // rejects early when Content-Length already says too much
+            set(ar_curl_setopt_off(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(max)))
         }
         if request.followRedirects {
-            _ = ar_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1)
-            _ = ar_curl_setopt_long(handle, CURLOPT_MAXREDIRS, 5)
+            set(ar_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1))
+            set(ar_curl_setopt_long(easy, CURLOPT_MAXREDIRS, HTTPRequest.maxRedirects))
+            set(ar_curl_setopt_str(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
         }
-        for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
-        headerList = curl_slist_append(headerList, "Expect:")  // no 100-continue round trip
-        _ = ar_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
-        if request.method == "POST" || request.body != nil {
-            _ = ar_curl_setopt_long(handle, CURLOPT_POST, 1)
-            _ = ar_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyCopy.count))
-        }
-        if request.method != "GET" && request.method != "POST" { _ = ar_curl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, request.method) }
-        _ = ar_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, context)
-        _ = ar_curl_setopt_write_cb(handle) { ptr, size, count, ctx in
-            let me = Unmanaged<CurlTransfer>.fromOpaque(ctx!).takeUnretainedValue()
-            return me.onBody(UnsafeRawBufferPointer(start: ptr, count: size * count)) ? size * count : 0
-        }
-        _ = ar_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, context)
-        _ = ar_curl_setopt_header_cb(handle) { ptr, size, count, ctx in
-            let me = Unmanaged<CurlTransfer>.fromOpaque(ctx!).takeUnretainedValue()
-            me.onHeader(UnsafeRawBufferPointer(start: ptr, count: size * count))
-            return size * count
-        }
-        _ = ar_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
-        _ = ar_curl_setopt_ptr(handle, CURLOPT_XFERINFODATA, context)
-        _ = ar_curl_setopt_xferinfo_cb(handle) { ctx, _, _, _, _ in
-            let me = Unmanaged<CurlTransfer>.fromOpaque(ctx!).takeUnretainedValue()
-            return me.shared.withLock { $0.cancelled } ? 1 : 0
-        }
-        errorBuffer.withUnsafeMutableBufferPointer { _ = ar_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, $0.baseAddress) }
-        let code = bodyCopy.withUnsafeMutableBytes { raw -> CURLcode in
-            if request.method == "POST" || request.body != nil {
-                _ = ar_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, raw.baseAddress ?? UnsafeMutableRawPointer(mutating: ""))
-            }
-            return curl_easy_perform(handle)
-        }
-        _ = ar_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, nil)
-        if code == CURLE_OK {
-            sendHeadIfNeeded()
+
+        // Method and body. POSTFIELDS implies POST; other methods are sent as a custom request.
+        let method = request.method.uppercased()
+        guard !method.isEmpty, method.allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" }) else {
+            setupError = .invalidRequest(url: request.redactedURL, message: "method '\(request.method)' is not an HTTP token")
             return
         }
-        let flags = shared.withLock { $0 }
-        if flags.tooLarge { throw .tooLarge(url: safeURL, limit: request.maxBodyBytes ?? 0) }
-        if flags.cancelled { throw .cancelled }
-        let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        if let body = request.body ?? (method == "POST" ? [] : nil) {
+            set(ar_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
+            if body.isEmpty {
+                set(ar_curl_setopt_str(easy, CURLOPT_COPYPOSTFIELDS, ""))
+            } else {
+                set(body.withUnsafeBytes { ar_curl_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress)) })
+            }
+        }
+        if method == "HEAD" { set(ar_curl_setopt_long(easy, CURLOPT_NOBODY, 1)) }
+        if method != "POST" && method != "HEAD" && !(method == "GET" && request.body == nil) {
+            set(ar_curl_setopt_str(easy, CURLOPT_CUSTOMREQUEST, method))
+        }
+
+        // Headers. "Expect:" stops libcurl waiting for a 100-continue before sending large bodies.
+        var lines = [String]()
+        for field in request.headers {
+            guard !field.name.isEmpty, !(field.name + field.value).unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }),
+                  !field.name.unicodeScalars.contains(where: { $0 == ":" || $0 == " " || $0 == "\t" }) else {
+                // The value is deliberately not quoted: it may be a credential.
+                setupError = .invalidRequest(url: request.redactedURL, message: "header '\(field.name.prefix(40))' has an invalid name or a line break in its value")
+                return
+            }
+            lines.append(field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)")  // "Name;" sends an empty value
+        }
+        if request.headers["expect"] == nil { lines.append("Expect:") }
+        for line in lines { headerList = curl_slist_append(headerList, line) }
+        set(ar_curl_setopt_ptr(easy, CURLOPT_HTTPHEADER, headerList))
+
+        // Callbacks get this object back through an unretained pointer: `run` holds a strong
+        // reference for as long as libcurl can call them.
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        set(ar_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, context))
+        set(ar_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, context))
+        set(ar_curl_setopt_header_cb(easy) { ptr, size, count, context in
+            Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue().onHeaderLine(ptr, size * count)
+        })
+        set(ar_curl_setopt_write_cb(easy) { ptr, size, count, context in
+            Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue().onBody(ptr, size * count)
+        })
+        // Progress: notices upload activity, and aborts a cancelled transfer mid-perform.
+        set(ar_curl_setopt_ptr(easy, CURLOPT_XFERINFODATA, context))
+        set(ar_curl_setopt_long(easy, CURLOPT_NOPROGRESS, 0))
+        set(ar_curl_setopt_xferinfo_cb(easy) { context, _, _, _, ulnow in
+            Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue().onProgress(uploaded: ulnow)
+        })
+        if let failed {
+            setupError = .transport(url: request.redactedURL, code: Int(failed.rawValue), message: String(cString: curl_easy_strerror(failed)))
+        }
+    }
+
+    // MARK: Running
+
+    private func run() {
+        if let setupError { return channel.finish(setupError) }
+        let result = perform()
+        if result == CURLE_OK && !isCancelled && abortReason == nil {
+            if !headSent { sendPendingHead() }
+            channel.finish(nil)
+        } else {
+            channel.finish(error(for: result))
+        }
+    }
+
+    /// Drives the transfer with the multi interface; `curl_multi_poll` sleeps until there is
+    /// socket activity, a libcurl timer is due, or `cancel()` calls `curl_multi_wakeup`.
+    private func perform() -> CURLcode {
+        guard curl_multi_add_handle(multi, easy) == CURLM_OK else { return CURLE_FAILED_INIT }
+        defer { curl_multi_remove_handle(multi, easy) }
+        lastActivity = DispatchTime.now().uptimeNanoseconds
+        while true {
+            var running: Int32 = 0
+            let code = curl_multi_perform(multi, &running)
+            if code != CURLM_OK { return CURLE_FAILED_INIT }
+            if running == 0 { break }
+            if isCancelled { return CURLE_ABORTED_BY_CALLBACK }
+            var waitMs: Int32 = 1000
+            if let idle = request.idleTimeout {
+                let quietNs = DispatchTime.now().uptimeNanoseconds &- lastActivity
+                let remainingMs = idle * 1000 - Double(quietNs) / 1_000_000
+                if remainingMs <= 0 { idleExpired = true; return CURLE_OPERATION_TIMEDOUT }
+                waitMs = Int32(min(1000, max(1, remainingMs.rounded(.up))))
+            }
+            _ = curl_multi_poll(multi, nil, 0, waitMs, nil)
+        }
+        var left: Int32 = 0
+        while let message = curl_multi_info_read(multi, &left) {
+            if message.pointee.msg == CURLMSG_DONE { return message.pointee.data.result }
+        }
+        return CURLE_FAILED_INIT
+    }
+
+    private func error(for code: CURLcode) -> HTTPError {
+        if isCancelled { return .cancelled }
+        if let abortReason { return abortReason }
+        let url = request.redactedURL
+        let buffered = String(cString: errorBuffer)
+        let message = buffered.isEmpty ? String(cString: curl_easy_strerror(code)) : buffered
         switch code {
-        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
-            throw .connect(url: safeURL, message: message)
         case CURLE_OPERATION_TIMEDOUT:
-            throw .timedOut(url: safeURL, message: message)
+            // One CURLcode for three limits; libcurl's message tells its two apart.
+            let limit: Double
+            if idleExpired, let idle = request.idleTimeout {
+                limit = idle
+            } else if message.hasPrefix("Connection timed out") || message.hasPrefix("Resolving timed out") {
+                limit = min(request.connectTimeout, request.timeout ?? .infinity)  // libcurl applies the smaller
+            } else {
+                limit = request.timeout ?? request.connectTimeout
+            }
+            return .timedOut(url: url, seconds: limit)
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return .connect(url: url, message: message)
+        case CURLE_ABORTED_BY_CALLBACK:
+            return .cancelled
+        case CURLE_FILESIZE_EXCEEDED:
+            return .tooLarge(url: url, limit: request.maxBodyBytes ?? 0)
         default:
-            throw .transport(url: safeURL, code: Int(code.rawValue), message: message)
+            return .transport(url: url, code: Int(code.rawValue), message: message)
         }
     }
 
-    /// Header lines arrive one at a time; a blank line ends a block. Only the last block (after redirects and
-    /// 1xx answers) is the response's head, so a block is sent once the first body byte or the end proves it final.
-    private func onHeader(_ raw: UnsafeRawBufferPointer) {
-        let line = String(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if line.hasPrefix("HTTP/") { pendingHeaders = [:]; return }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].lowercased()
-        pendingHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    // MARK: Callbacks (transfer thread only)
+
+    /// libcurl passes one complete header line per call. Each response (1xx, each redirect hop,
+    /// the final one) is a block starting with a status line and ending with a blank line. Lines
+    /// after the head has been sent are chunked trailers and are ignored.
+    private func onHeaderLine(_ ptr: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int {
+        lastActivity = DispatchTime.now().uptimeNanoseconds
+        guard !headSent, let ptr else { return count }
+        var line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: count), as: UTF8.self)
+        while line.hasSuffix("\n") || line.hasSuffix("\r") || line.hasSuffix("\r\n") { line.removeLast() }
+        if line.hasPrefix("HTTP/") {
+            blockHeaders = [:]
+            lastHeaderName = nil
+            blockStatus = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        } else if line.isEmpty {
+            endOfBlock()
+        } else if line.first == " " || line.first == "\t", let name = lastHeaderName {  // obsolete line folding
+            blockHeaders[name, default: ""] += " " + line.trimmingCharacters(in: .whitespaces)
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            blockHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            lastHeaderName = name
+        }
+        return count
     }
 
-    private func sendHeadIfNeeded() {
-        guard !headSent else { return }
+    private func endOfBlock() {
+        var code = 0
+        _ = ar_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+        let status = code != 0 ? code : blockStatus
+        if (100..<200).contains(status) { return }  // 100 Continue and friends: the real head follows
+        pendingHead = HTTPHead(status: status, headers: blockHeaders)
+        // A redirect libcurl is about to follow is not the head; if libcurl does not follow it
+        // after all, the head is sent with the first body byte or at the end of the transfer.
+        let willFollow = request.followRedirects && (300..<400).contains(status) && status != 304
+            && blockHeaders["location"] != nil
+        if !willFollow { sendPendingHead() }
+    }
+
+    private func sendPendingHead() {
+        guard let head = pendingHead, !headSent else { return }
         headSent = true
-        var status = 0
-        _ = ar_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        sink(.head(HTTPHead(status: status, headers: pendingHeaders)))
+        channel.yield(.head(head))
     }
 
-    private func onBody(_ raw: UnsafeRawBufferPointer) -> Bool {
-        sendHeadIfNeeded()
-        bodyBytes += raw.count
-        if let limit = request.maxBodyBytes, bodyBytes > limit {
-            shared.withLock { $0.tooLarge = true }
-            return false
+    /// A non-zero return makes libcurl abort with CURLE_ABORTED_BY_CALLBACK.
+    private func onProgress(uploaded now: curl_off_t) -> Int32 {
+        if isCancelled { return 1 }
+        if now != uploaded {
+            uploaded = now
+            lastActivity = DispatchTime.now().uptimeNanoseconds
         }
-        if shared.withLock({ $0.cancelled }) { return false }
-        sink(.body(Array(raw)))
-        return true
+        return 0
+    }
+
+    /// Returning less than `count` makes libcurl abort with CURLE_WRITE_ERROR; `error(for:)`
+    /// then reports our reason instead.
+    private func onBody(_ ptr: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int {
+        if isCancelled { return 0 }
+        lastActivity = DispatchTime.now().uptimeNanoseconds
+        if !headSent { sendPendingHead() }
+        guard count > 0, let ptr else { return count }
+        received += count
+        if let max = request.maxBodyBytes, received > max {
+            abortReason = .tooLarge(url: request.redactedURL, limit: max)
+            return 0
+        }
+        channel.yield(.body(Array(UnsafeRawBufferPointer(start: ptr, count: count))))
+        return count
     }
 }

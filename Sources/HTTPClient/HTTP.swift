@@ -1,46 +1,32 @@
-import Foundation
-
-/// Streaming HTTP over libcurl. Each transfer runs on a thread of its own, never on the cooperative pool.
+/// Entry points. On Linux, Foundation's URLSession cannot stream a response body
+/// (`bytes(for:)` is missing), so every request, streaming or not, goes through libcurl.
 public enum HTTP {
-    /// First `.head`, then `.body` chunks as they arrive. Ending the consuming task (or dropping the stream)
-    /// aborts the transfer, which then throws `HTTPError.cancelled`.
-    public static func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPChunk, any Error> {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: HTTPChunk.self, throwing: (any Error).self)
-        guard let transfer = CurlTransfer(request, sink: { continuation.yield($0) }) else {
-            continuation.finish(throwing: HTTPError.transport(url: request.url, code: 2, message: "curl_easy_init failed"))
-            return stream
-        }
-        continuation.onTermination = { _ in transfer.cancel() }
-        let thread = Thread {
-            do {
-                try transfer.perform()
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
-        }
-        thread.stackSize = 1 << 20
-        thread.start()
+    /// Streams a transfer: first `.head` once the final status line and headers are in, then
+    /// `.body` chunks as they arrive. The transfer starts immediately on a dedicated thread (not
+    /// the cooperative pool) and runs without backpressure. Cancelling the consuming task, or
+    /// dropping the stream (e.g. `break` out of `for try await`), aborts it promptly; a cancelled
+    /// consumer gets `HTTPError.cancelled` rather than a silent end.
+    public static func stream(_ request: HTTPRequest) -> HTTPStream {
+        let channel = ChunkChannel()
+        let stream = HTTPStream(lifetime: StreamLifetime(channel: channel))
+        CurlTransfer.start(request, channel: channel)
         return stream
     }
 
-    /// The whole response.
+    /// Performs a request and collects the whole body. Non-2xx statuses are returned, not thrown.
     public static func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+        var iterator = stream(request).makeAsyncIterator()
         var head: HTTPHead?
         var body: [UInt8] = []
-        do {
-            for try await chunk in stream(request) {
-                switch chunk {
-                case .head(let h): head = h
-                case .body(let b): body += b
-                }
+        while let chunk = try await iterator.next() {
+            switch chunk {
+            case .head(let h): head = h
+            case .body(let bytes): body += bytes
             }
-        } catch let e as HTTPError {
-            throw e
-        } catch {
-            throw Task.isCancelled ? .cancelled : .transport(url: request.url, code: -1, message: "\(error)")
         }
-        guard let head else { throw .transport(url: request.url, code: -1, message: "no response") }
+        guard let head else {
+            throw .transport(url: request.redactedURL, code: 0, message: "the transfer ended without a response head")
+        }
         return HTTPResponse(head: head, body: body)
     }
 }

@@ -46,7 +46,7 @@ struct HTTPProvider: LLMProvider {
             apiKey = nil
         }
         var http = HTTPRequest(method: "POST", url: url)
-        http.headers = format.headers(apiKey: apiKey)
+        http.headers = HTTPHeaders(format.headers(apiKey: apiKey))
         http.body = body
         http.connectTimeout = endpoint.connectTimeout
         http.timeout = endpoint.timeout
@@ -117,7 +117,14 @@ struct HTTPProvider: LLMProvider {
     func feedEnd(decoder: any StreamDecoder, sse: inout SSEParser, lines: inout LineSplitter) throws(LLMError) {
         switch format.framing {
         case .sse:
-            for e in sse.finish() { try decoder.consume(event: e.event, data: e.data) }
+            // An event without its closing blank line is complete (recorded Anthropic streams end so) or cut
+            // short; a cut one does not parse, is dropped here, and `finish` reports the missing end marker.
+            for e in sse.finish() {
+                do { try decoder.consume(event: e.event, data: e.data) } catch {
+                    if case .malformed = error { continue }
+                    throw error
+                }
+            }
         case .ndjson:
             // A last line without its newline is either complete or cut; a cut one is dropped here, and
             // `finish` then reports the missing `done` line.
