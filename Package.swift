@@ -40,7 +40,7 @@ let package = Package(
         // The agent's tools, confined to the workspace.
         .target(name: "AgentTools", dependencies: ["JSONCore", "ProcessRunner", "HTTPClient"]),
         // One agent step: the tool loop, its events, and resuming it from them.
-        .target(name: "Agent", dependencies: ["LLM", "AgentTools", "JobSpec", "JSONCore"]),
+        .target(name: "Agent", dependencies: ["LLM", "AgentTools", "JobSpec", "JSONCore", "ProcessRunner"]),
         // The run loop that claims jobs and executes them.
         .target(name: "Worker", dependencies: [
             "SpoolCore", "JobSpec", "ProcessRunner", "Agent", "LLM", "AgentTools", "GitKit",

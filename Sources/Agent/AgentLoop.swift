@@ -3,6 +3,7 @@ import Foundation
 import JobSpec
 import JSONCore
 import LLM
+import ProcessRunner
 
 /// What the agent loop needs from the run around it. The worker supplies these; tests can too.
 public struct AgentHost: Sendable {
@@ -104,7 +105,7 @@ public struct AgentLoop: Sendable {
 
             var request = ChatRequest(model: resolved.model, system: spec.system, messages: messages, tools: definitions,
                                       maxOutputTokens: resolved.maxOutputTokens)
-            request.requireToolCall = resolved.requireFirstToolCall && !messages.contains { if case .toolResults = $0 { return true }; return false }
+            request.requireToolCall = resolved.requireFirstToolCall && !messages.hasToolResults
             guard host.emit("llm.request", [("step", .int(step)), ("turn", .int(turn)), ("provider", .string(resolved.provider.name)),
                                             ("model", .string(resolved.model)), ("messages", .int(messages.count))]) else { return .gone }
             let started = monotonicSeconds()
@@ -141,7 +142,7 @@ public struct AgentLoop: Sendable {
                 var fields: [(String, JSON)] = [("step", .int(step)), ("turn", .int(turn)), ("id", .string(call.id)),
                                                 ("name", .string(call.name)), ("ok", .bool(!out.isError)), ("content", .string(content))]
                 if let full = out.full {
-                    let name = "tool-\(step)-\(turn)-\(Transcript.safe(call.id)).txt"
+                    let name = "tool-\(step)-\(turn)-\(Toolbox.fileNamePart(call.id)).txt"
                     try? Data(Redaction.redact(full, resolved.secrets).utf8).write(to: URL(fileURLWithPath: tools.artifacts + "/" + name))
                     fields.append(("artifact", .string(name)))
                     fields.append(("bytes", .int(full.utf8.count)))
@@ -190,10 +191,4 @@ public struct AgentLoop: Sendable {
             return first ?? .failure(.cancelled)
         }
     }
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

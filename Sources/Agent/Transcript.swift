@@ -65,12 +65,4 @@ struct Transcript {
         f.append(("duration_ms", .int(Int(duration * 1000))))
         return f
     }
-
-    static func safe(_ id: String) -> String {
-        String(id.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" })
-    }
-}
-
-extension JSON {
-    var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
 }

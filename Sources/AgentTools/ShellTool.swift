@@ -7,14 +7,14 @@ enum ShellTool {
     static func run(_ args: JSON, _ ctx: ToolContext, callID: String) async throws -> ToolOutput {
         let command = try args.string("command")
         let timeout = min(Double(try args.optionalInt("timeout_seconds") ?? Int(ctx.shellTimeout)), ctx.shellTimeout)
-        let safeID = callID.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" }
+        let safeID = Toolbox.fileNamePart(callID)
         try FileManager.default.createDirectory(atPath: ctx.artifacts, withIntermediateDirectories: true)
         // Ids repeat across agent steps (a script's `script_1`), so an earlier call's output is never overwritten.
-        var base = ctx.artifacts + "/tool-\(String(safeID))"
+        var base = ctx.artifacts + "/tool-\(safeID)"
         var n = 1
         while FileManager.default.fileExists(atPath: base + ".out") {
             n += 1
-            base = ctx.artifacts + "/tool-\(String(safeID))-\(n)"
+            base = ctx.artifacts + "/tool-\(safeID)-\(n)"
         }
         let spec = ProcessSpec(command: command, workingDirectory: ctx.jail.root, environment: ctx.environment,
                                stdoutPath: base + ".out", stderrPath: base + ".out", timeout: max(1, timeout), killGrace: ctx.killGrace)

@@ -41,6 +41,11 @@ public struct ToolContext: Sendable {
 
 /// The tool set: definitions for the model, and dispatch of its calls.
 public enum Toolbox {
+    /// A tool-call id made safe for an artifact file name (provider ids may hold any character).
+    public static func fileNamePart(_ id: String) -> String {
+        String(id.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" })
+    }
+
     /// Every tool's name.
     public static var names: [String] { catalog.map(\.name) }
 

@@ -126,4 +126,5 @@ public enum JSON: Sendable, Equatable {
         }
     }
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    public var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
 }

@@ -50,6 +50,11 @@ public enum Message: Sendable, Equatable {
     case toolResults([ToolResult])
 }
 
+extension [Message] {
+    /// True once a tool has run: JSON mode and `first_turn_tool` only let the model finish after that.
+    public var hasToolResults: Bool { contains { if case .toolResults = $0 { return true }; return false } }
+}
+
 public struct Usage: Sendable, Equatable {
     public var input: Int
     public var output: Int

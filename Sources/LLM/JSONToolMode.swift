@@ -51,10 +51,6 @@ public enum JSONToolMode {
         return .object(fields)
     }
 
-    static func hasToolResults(_ messages: [Message]) -> Bool {
-        messages.contains { if case .toolResults = $0 { return true }; return false }
-    }
-
     /// The conversation as plain user/assistant text: calls become their JSON, results become user text.
     static func plainMessages(_ messages: [Message]) -> [(role: String, text: String)] {
         var out: [(role: String, text: String)] = []

@@ -52,7 +52,6 @@ func parseArguments(_ text: String, provider: String, tool: String) throws(LLMEr
 }
 
 extension JSON {
-    var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
     var objectFields: [(String, JSON)]? { if case .object(let f) = self { return f }; return nil }
     /// Compact JSON text.
     var text: String { String(decoding: encoded(), as: UTF8.self) }

@@ -220,7 +220,8 @@ final class WaiterThread: @unchecked Sendable {
     }
 }
 
-func monotonicSeconds() -> Double {
+/// Seconds on CLOCK_MONOTONIC: for timeouts and durations, never for wall-clock time.
+public func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

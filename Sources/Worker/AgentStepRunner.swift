@@ -78,8 +78,4 @@ struct AgentStepRunner: Sendable {
     }
 
     func gone() -> StepRunner.Outcome { ctx.isLost ? .lost : .logFailed }
-
-    func capped(_ s: String, _ limit: Int) -> String {
-        s.utf8.count <= limit ? s : String(decoding: Array(s.utf8.prefix(limit)), as: UTF8.self) + "…"
-    }
 }

@@ -173,9 +173,10 @@ struct StepRunner: Sendable {
         }
         return artifacts.appending(file).display
     }
+}
 
-    func capped(_ s: String, _ limit: Int) -> String {
-        s.utf8.count <= limit ? s : String(decoding: Array(s.utf8.prefix(limit)), as: UTF8.self) + "…"
-    }
+/// At most `limit` bytes of `s` for an event field, marked with "…" when cut.
+func capped(_ s: String, _ limit: Int) -> String {
+    s.utf8.count <= limit ? s : String(decoding: Array(s.utf8.prefix(limit)), as: UTF8.self) + "…"
 }
 

@@ -42,7 +42,7 @@ struct OllamaFormat: WireFormat {
         if mode == .native && !request.tools.isEmpty {
             fields.append(("tools", ToolDefinition.functionTools(request.tools)))
         }
-        if mode == .json { fields.append(("format", JSONToolMode.schema(request.tools, allowFinish: JSONToolMode.hasToolResults(request.messages)))) }
+        if mode == .json { fields.append(("format", JSONToolMode.schema(request.tools, allowFinish: request.messages.hasToolResults))) }
         fields.append(("options", .object([("num_predict", .int(request.maxOutputTokens))])))
         return .object(fields)
     }

@@ -25,7 +25,7 @@ struct OpenAIFormat: WireFormat {
         if mode == .json {
             msgs += JSONToolMode.plainMessages(request.messages).map { .object([("role", .string($0.role)), ("content", .string($0.text))]) }
             fields.append(("messages", .array(msgs)))
-            let schema = JSONToolMode.schema(request.tools, allowFinish: JSONToolMode.hasToolResults(request.messages))
+            let schema = JSONToolMode.schema(request.tools, allowFinish: request.messages.hasToolResults)
             fields.append(("response_format", jsonObjectFormat
                 ? .object([("type", .string("json_object")), ("schema", schema)])
                 : .object([("type", .string("json_schema")), ("json_schema", .object([
