@@ -13,6 +13,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // HTTP serving for `agent-runner serve`. Its default traits pull in swift-configuration, which nothing here uses.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries, found through pkg-config. Only the wrapper module above each one imports it.
@@ -46,8 +49,18 @@ let package = Package(
             "SpoolCore", "JobSpec", "ProcessRunner", "Agent", "LLM", "AgentTools", "GitKit",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // What the HTTP API and console read: run summaries folded from events, kept fresh by watching the spool,
+        // and artifacts opened without leaving their folder.
+        .target(name: "RunCatalog", dependencies: ["SpoolCore", "JobSpec", "JSONCore"]),
+        // `agent-runner serve`: the REST API, Server-Sent Events and the web console (static files, no build step).
+        .target(name: "APIServer", dependencies: [
+            "RunCatalog", "SpoolCore", "JobSpec", "JSONCore", "LLM", "HTTPClient",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Console")]),
         .executableTarget(name: "AgentRunnerCLI", dependencies: [
-            "Worker", "SpoolCore", "JobSpec", "GitKit", "HTTPClient", "YAMLCore",
+            "Worker", "APIServer", "SpoolCore", "JobSpec", "GitKit", "HTTPClient", "YAMLCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -13,7 +13,7 @@ struct AgentRunner: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Submit.self, WorkerCommand.self, List.self, Show.self, Tail.self,
-            Pause.self, Resume.self, Stop.self, Retry.self, Validate.self, Recover.self, Version.self, GitCommit.self,
+            Pause.self, Resume.self, Stop.self, Retry.self, Serve.self, Validate.self, Recover.self, Version.self, GitCommit.self,
         ]
     )
 }

@@ -24,6 +24,9 @@ public struct SpoolConfig: Sendable, Equatable {
     public var agent = AgentDefaults()
     public var providers: [String: ProviderSettings] = [:]
     public var git = GitDefaults()
+    public var api = APISettings()
+    public var forgejo: ServiceSettings?
+    public var taiga: ServiceSettings?
 
     public enum Durability: String, Sendable {
         case fsync, none
@@ -33,7 +36,7 @@ public struct SpoolConfig: Sendable, Equatable {
 
     public static let keys = ["concurrency", "lease", "poll_interval", "max_attempts", "grace", "settle",
                               "shutdown_grace", "kill_grace", "output_event_cap", "durability",
-                              "agent", "providers", "git"]
+                              "agent", "providers", "git", "api", "forgejo", "taiga"]
 
     public static func load(_ bytes: [UInt8], file: String) throws(JobError) -> SpoolConfig {
         try TextChecks.checkSize(bytes, file: file, what: "config.yaml")
@@ -60,6 +63,9 @@ public struct SpoolConfig: Sendable, Equatable {
             case "agent": config.agent = try agentDefaults(v, d)
             case "providers": config.providers = try providers(v, d)
             case "git": config.git = try gitDefaults(v, d)
+            case "api": config.api = try apiSettings(v, d)
+            case "forgejo": config.forgejo = try serviceSettings(v, d, name: "forgejo")
+            case "taiga": config.taiga = try serviceSettings(v, d, name: "taiga")
             default: break
             }
         }

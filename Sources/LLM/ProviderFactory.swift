@@ -27,6 +27,30 @@ public enum ProviderFactory {
         return names
     }
 
+    /// The server a provider talks to: config.yaml's `base_url`, else the vendor's environment variable,
+    /// else the vendor's public URL. Nil for an unknown provider or `scripted`.
+    public static func baseURL(_ name: String, settings: ProviderSettings, environment: [String: String]) -> String? {
+        guard let d = defaults[name] else { return nil }
+        var base = settings.baseURL ?? d.urlEnv.flatMap { environment[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? d.url
+        if !base.hasPrefix("http://") && !base.hasPrefix("https://") { base = "http://" + base }  // OLLAMA_HOST=127.0.0.1:11434
+        while base.hasSuffix("/") { base.removeLast() }
+        if name == "openai" && base.hasSuffix("/v1") { base.removeLast(3) }  // OPENAI_BASE_URL conventionally ends in /v1
+        return base
+    }
+
+    /// The providers this spool is set up to use, with their servers: those named in config.yaml
+    /// (`providers:` or `agent.provider`) and those whose URL variable is set (OPENAI_BASE_URL…).
+    public static func configured(_ config: SpoolConfig, environment: [String: String]) -> [(name: String, url: String)] {
+        var names = Set(config.providers.keys)
+        if let p = config.agent.provider { names.insert(p) }
+        for (name, d) in defaults {
+            if let e = d.urlEnv, let v = environment[e], !v.isEmpty { names.insert(name) }
+        }
+        return names.sorted().compactMap { name in
+            baseURL(name, settings: config.providers[name] ?? ProviderSettings(), environment: environment).map { (name, $0) }
+        }
+    }
+
     public static func make(_ spec: AgentSpec, config: SpoolConfig, environment: [String: String],
                             retryBase: Double = 0.5) throws(LLMError) -> Resolved {
         guard let name = spec.provider ?? config.agent.provider else {
@@ -46,10 +70,7 @@ public enum ProviderFactory {
         case "gemini": format = GeminiFormat()
         default: format = OllamaFormat()
         }
-        var base = settings.baseURL ?? d.urlEnv.flatMap { environment[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? d.url
-        if !base.hasPrefix("http://") && !base.hasPrefix("https://") { base = "http://" + base }  // OLLAMA_HOST=127.0.0.1:11434
-        while base.hasSuffix("/") { base.removeLast() }
-        if name == "openai" && base.hasSuffix("/v1") { base.removeLast(3) }  // OPENAI_BASE_URL conventionally ends in /v1
+        let base = baseURL(name, settings: settings, environment: environment) ?? d.url
         let keyEnv = settings.apiKeyEnv ?? d.keyEnv
         let key = keyEnv.flatMap { environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
         if key == nil, base == d.url, let keyEnv {

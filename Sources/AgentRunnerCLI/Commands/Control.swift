@@ -1,18 +1,13 @@
 import ArgumentParser
 import SpoolCore
 
-/// pause, resume and stop write or remove control files; the run's worker acts within a fraction of a second.
+/// pause, resume, stop and retry go through `Spooler.control`, the same code the HTTP API calls.
 struct Pause: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Pause a running run (its step's process group gets SIGSTOP).")
     @OptionGroup var spool: SpoolOption
     @Argument(help: "A run id (or a unique prefix).") var target: String
 
-    func run() throws {
-        let (s, spooler) = try spool.spooler()
-        let id = try runningRun(target, s, verb: "paused")
-        try spooler.setControl(.pause, id, on: true)
-        print("pause requested for \(id)")
-    }
+    func run() throws { try perform(.pause, target, spool) }
 }
 
 struct Resume: ParsableCommand {
@@ -20,12 +15,7 @@ struct Resume: ParsableCommand {
     @OptionGroup var spool: SpoolOption
     @Argument(help: "A run id (or a unique prefix).") var target: String
 
-    func run() throws {
-        let (s, spooler) = try spool.spooler()
-        let id = try runningRun(target, s, verb: "resumed")
-        try spooler.setControl(.pause, id, on: false)
-        print("resume requested for \(id)")
-    }
+    func run() throws { try perform(.resume, target, spool) }
 }
 
 struct Stop: ParsableCommand {
@@ -34,29 +24,7 @@ struct Stop: ParsableCommand {
     @OptionGroup var spool: SpoolOption
     @Argument(help: "A run id (or a unique prefix), or the file name of a queued job.") var target: String
 
-    func run() throws {
-        let (s, spooler) = try spool.spooler()
-        switch try RunIndex(spool: s).resolve(target) {
-        case .run(let id, .running):
-            try spooler.setControl(.stop, id, on: true)
-            print("stop requested for \(id)")
-        case .run(let id, .done):
-            throw SpoolError.wrongState(run: id.rawValue, state: .done, wanted: "it has already finished")
-        case .run(let id, .queued):
-            try stopQueued(Array("\(id).yaml".utf8), spooler)
-        case .queuedFile(let name):
-            try stopQueued(name, spooler)
-        }
-    }
-
-    /// Claims the queued job like a worker would, so a worker cannot start it meanwhile, and finishes it as stopped.
-    func stopQueued(_ name: [UInt8], _ spooler: Spooler) throws {
-        guard let owned = try spooler.claim(name: name) else {
-            throw CLIError("\(FilePath(bytes: name).display) was claimed by a worker just now; run `agent-runner stop` again with its run id")
-        }
-        _ = try spooler.finish(owned, status: .stopped, fields: [("reason", .string("stopped while queued"))])
-        print("stopped \(owned.id)")
-    }
+    func run() throws { try perform(.stop, target, spool) }
 }
 
 struct Retry: ParsableCommand {
@@ -65,22 +33,14 @@ struct Retry: ParsableCommand {
     @OptionGroup var spool: SpoolOption
     @Argument(help: "A finished run's id (or a unique prefix).") var target: String
 
-    func run() throws {
-        let (s, spooler) = try spool.spooler()
-        guard case .run(let id, let state) = try RunIndex(spool: s).resolve(target) else {
-            throw CLIError("\(target) has not run yet, so there is nothing to retry")
-        }
-        guard state == .done else { throw SpoolError.wrongState(run: id.rawValue, state: state, wanted: "only finished runs can be retried") }
-        print(try spooler.retry(id))
-    }
+    func run() throws { try perform(.retry, target, spool) }
 }
 
-func runningRun(_ text: String, _ s: Spool, verb: String) throws -> RunID {
-    switch try RunIndex(spool: s).resolve(text) {
-    case .run(let id, .running): return id
-    case .run(let id, let state):
-        throw SpoolError.wrongState(run: id.rawValue, state: state, wanted: "only running runs can be \(verb)")
-    case .queuedFile(let name):
-        throw CLIError("\(FilePath(bytes: name).display) is queued, not running; only running runs can be \(verb)")
+func perform(_ action: ControlAction, _ target: String, _ option: SpoolOption) throws {
+    let (s, spooler) = try option.spooler()
+    switch try spooler.control(action, RunIndex(spool: s).resolve(target)) {
+    case .requested(let id): print("\(action == .resume ? "resume" : action.rawValue) requested for \(id)")
+    case .stoppedQueued(let id): print("stopped \(id)")
+    case .retried(let id): print(id)
     }
 }

@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import JobSpec
+import Logging
+import RunCatalog
+import SpoolCore
+
+/// `agent-runner serve`: the HTTP API and web console over one spool. It keeps no state of its own that
+/// the spool lacks (the run index is a cache rebuilt on start), so killing it loses nothing and several
+/// servers can serve one spool.
+public struct APIServer: Sendable {
+    public struct Options: Sendable {
+        public var spool: Spool
+        public var host = "127.0.0.1"
+        public var port = 8080
+        public var environment: [String: String] = ProcessInfo.processInfo.environment
+        public var logLevel: Logger.Level = .notice
+        public init(spool: Spool) { self.spool = spool }
+    }
+
+    public enum StartError: Error, CustomStringConvertible {
+        case exposedWithoutToken(String)
+        case config(SpoolError)
+
+        public var description: String {
+            switch self {
+            case .exposedWithoutToken(let host):
+                return "refusing to listen on \(host) without a token: anyone who can reach it could queue shell jobs. "
+                    + "Set AGENT_RUNNER_API_TOKEN (or `api: {tokens: [...]}` in the spool's config.yaml), or listen on 127.0.0.1"
+            case .config(let e): return "\(e)"
+            }
+        }
+    }
+
+    let options: Options
+    public init(_ options: Options) { self.options = options }
+
+    /// Every accepted bearer token: config.yaml `api.tokens` plus AGENT_RUNNER_API_TOKEN (comma-separated).
+    static func tokens(_ config: SpoolConfig, _ env: [String: String]) -> [String] {
+        let fromEnv = (env["AGENT_RUNNER_API_TOKEN"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return config.api.tokens + fromEnv.filter { !$0.isEmpty }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let spool = options.spool
+        let config: SpoolConfig
+        do { config = try spool.loadConfig() } catch { throw StartError.config(error) }
+        let tokens = Self.tokens(config, options.environment)
+        if tokens.isEmpty && !Self.isLoopback(options.host) { throw StartError.exposedWithoutToken(options.host) }
+
+        var logger = Logger(label: "agent-runner.serve")
+        logger.logLevel = options.logLevel
+        let spooler = Spooler(spool: spool, config: config)
+        let catalog = RunCatalog(spool: spool)
+        let board = StatusBoard(spooler: spooler, config: config, environment: options.environment, authRequired: !tokens.isEmpty)
+
+        // The index follows the spool on its own thread: inotify as it happens, a full rescan every poll_interval.
+        let rescanEvery = config.pollInterval
+        Thread.detachNewThread {
+            while true {
+                catalog.waitForChanges(timeout: min(0.5, rescanEvery))
+                catalog.catchUp()
+                if catalog.sinceRescan >= rescanEvery { catalog.rescan() }
+            }
+        }
+        let statusEvery = config.api.statusInterval
+        Task.detached {
+            while true {
+                await board.probeAll()
+                try? await Task.sleep(for: .seconds(statusEvery))
+            }
+        }
+
+        let router = Router()
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthMiddleware(tokens: tokens))
+        RunsRoutes(spooler: spooler, catalog: catalog).register(router)
+        StatusRoutes(board: board, catalog: catalog).register(router)
+        ConsoleRoutes().register(router)
+
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "agent-runner"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await app.run()
+    }
+}

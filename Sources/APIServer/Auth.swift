@@ -1,0 +1,71 @@
+import HTTPTypes
+import Hummingbird
+
+/// Who may call the API.
+///
+/// - With tokens configured (config.yaml `api.tokens`, or `AGENT_RUNNER_API_TOKEN`), every `/api/` call needs
+///   `Authorization: Bearer <token>`. `serve` refuses to listen beyond loopback without one.
+/// - Without tokens (loopback only) two browser attacks on a local port are closed: a page on another site
+///   posting to 127.0.0.1 (its `Origin` differs from `Host`), and DNS rebinding (a `Host` that is not a
+///   loopback name). Both would otherwise let any web page queue shell jobs.
+struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let tokens: [String]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
+        if tokens.isEmpty {
+            try Self.checkLocal(request)
+        } else {
+            let header = request.headers[.authorization] ?? ""
+            guard header.hasPrefix("Bearer "), Self.matches(String(header.dropFirst(7)), tokens) else {
+                var e = APIError(.unauthorized, "unauthorized",
+                                 header.isEmpty ? "this server needs `Authorization: Bearer <token>` (the token is in the spool's config.yaml `api.tokens` or AGENT_RUNNER_API_TOKEN)"
+                                     : "the bearer token is not one this server accepts")
+                e.headers[.wwwAuthenticate] = "Bearer realm=\"agent-runner\""
+                throw e
+            }
+        }
+        return try await next(request, context)
+    }
+
+    static func checkLocal(_ request: Request) throws(APIError) {
+        let host = request.head.authority ?? ""
+        guard isLoopbackHost(host) else {
+            throw APIError(.forbidden, "forbidden_host", "Host \(host) is not a loopback name; without a token this server answers only 127.0.0.1, [::1] and localhost")
+        }
+        if let origin = request.headers[.origin], origin != "null" {
+            let originHost = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? ""
+            guard originHost.lowercased() == host.lowercased() else {
+                throw APIError(.forbidden, "cross_origin", "a request from \(origin) to \(host) is refused: the API does not serve other sites")
+            }
+        } else if request.headers[.origin] == "null", request.method != .get {
+            throw APIError(.forbidden, "cross_origin", "a request from an opaque origin is refused")
+        }
+    }
+
+    static func isLoopbackHost(_ hostHeader: String) -> Bool {
+        var h = hostHeader.lowercased()
+        if h.hasPrefix("[") {
+            guard let end = h.firstIndex(of: "]") else { return false }
+            h = String(h[h.index(after: h.startIndex)..<end])
+            return h == "::1"
+        }
+        if let colon = h.lastIndex(of: ":") { h = String(h[..<colon]) }
+        return h == "localhost" || h.hasPrefix("127.")
+    }
+
+    /// Compares against every token in constant time per token, so timing does not reveal a prefix.
+    static func matches(_ given: String, _ tokens: [String]) -> Bool {
+        let g = Array(given.utf8)
+        var ok = false
+        for t in tokens {
+            let b = Array(t.utf8)
+            var diff = UInt8(g.count == b.count ? 0 : 1)
+            for i in 0..<max(g.count, b.count) {
+                diff |= (i < g.count ? g[i] : 0) ^ (i < b.count ? b[i] : 0)
+            }
+            if diff == 0 { ok = true }
+        }
+        return ok
+    }
+}

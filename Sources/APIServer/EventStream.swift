@@ -1,0 +1,87 @@
+import HTTPTypes
+import Hummingbird
+import JSONCore
+import RunCatalog
+import SpoolCore
+
+/// A run's events as Server-Sent Events, following the file as it grows and as it moves from `new/` to
+/// `cur/` to `done/`. Each event's SSE `id` is its `seq`, so a client that reconnects with
+/// `Last-Event-ID: N` gets exactly the events after N: none lost, none repeated. The stream ends with an
+/// `end` event once the run's job file is in `done/` (its events are complete by then: the finish moves
+/// them before the job file).
+struct EventStream: Sendable {
+    let spool: Spool
+    let run: RunID
+    let after: Int
+    /// How often the file is looked at. Reading a few stat fields is cheap; 100 clients at 10 Hz is 1,000 calls a second.
+    var interval: Duration = .milliseconds(100)
+    var keepalive: Double = 15
+
+    func response() -> Response {
+        let stream = self
+        return Response(status: .ok,
+                        headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store",
+                                  HTTPField.Name("X-Accel-Buffering")!: "no"],
+                        body: ResponseBody { writer in
+                            try await stream.pump(&writer)
+                            try await writer.finish(nil)
+                        })
+    }
+
+    private func pump(_ writer: inout any ResponseBodyWriter) async throws {
+        var tail = EventTail()
+        var last = after
+        var quietSince = ContinuousClock.now
+        var missing = 0
+        let index = RunIndex(spool: spool)
+        // A comment first: proxies and clients see the stream open at once.
+        try await writer.write(ByteBuffer(string: ": \(run)\n\n"))
+        while true {
+            // Where the job is now decides the file to read and whether this read is the last.
+            let state = index.state(of: run)
+            // Looking in three folders one after another can miss a job that moves in between: ask again before giving up.
+            if state == nil && missing < 3 {
+                missing += 1
+                try await Task.sleep(for: interval)
+                continue
+            }
+            missing = 0
+            var out: [UInt8] = []
+            let path = state.map { spool.eventsFile(run, in: $0) } ?? index.eventsPath(run)
+            if let path {
+                switch tail.read(path) {
+                case .appended(let events), .replaced(let events):
+                    for e in events where e.seq > last {
+                        Self.frame(e, into: &out)
+                        last = e.seq
+                    }
+                case .missing: break
+                }
+            }
+            if state == .done || state == nil {
+                var end: [(String, JSON)] = [("state", .string(state?.rawValue ?? "gone")), ("last_seq", .int(last))]
+                if state == .done, let s = RunIndex(spool: spool).summary(run, state: .done).status { end.append(("status", .string(s.rawValue))) }
+                out += Array("event: end\ndata: ".utf8) + JSON.object(end).encoded() + Array("\n\n".utf8)
+                try await writer.write(ByteBuffer(bytes: out))
+                return
+            }
+            if !out.isEmpty {
+                try await writer.write(ByteBuffer(bytes: out))
+                quietSince = .now
+            } else if ContinuousClock.now - quietSince > .seconds(keepalive) {
+                try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
+                quietSince = .now
+            }
+            try await Task.sleep(for: interval)
+        }
+    }
+
+    static func frame(_ e: Event, into out: inout [UInt8]) {
+        out += Array("id: \(e.seq)\nevent: ".utf8)
+        // An event type is a plain word, but a hand-written line must not be able to inject SSE fields.
+        out += Array(e.type.filter { $0 != "\n" && $0 != "\r" }.utf8)
+        out += Array("\ndata: ".utf8)
+        e.json.encode(into: &out)  // one line: JSON encoding escapes every newline
+        out += Array("\n\n".utf8)
+    }
+}
