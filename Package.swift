@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JSONCore"]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
         // Integration tests: start real `agent-runner` worker processes on temporary spools.
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI", "TestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI", "TestSupport", "HTTPClient", "JSONCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

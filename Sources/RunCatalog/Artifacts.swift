@@ -139,11 +139,15 @@ public struct ArtifactStore: Sendable {
             let flags = last ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC : O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
             let fd = openat(dirfd, comp, flags)
             if fd < 0 {
-                switch errno {
-                case ENOENT: throw .notFound("no artifact \(shown) in run \(run)")
-                case ELOOP: throw .refused("\(shown) goes through a symlink; artifacts are served only as regular files inside the run's folder")
-                case ENOTDIR: throw .notFound("no artifact \(shown) in run \(run)")
-                default: throw .io("cannot open artifact \(shown): \(String(cString: strerror(errno)))")
+                let err = errno
+                // O_NOFOLLOW reports a symlink as ELOOP, or as ENOTDIR together with O_DIRECTORY: look at what is there.
+                var st = stat()
+                if (err == ELOOP || err == ENOTDIR) && fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mode & S_IFMT == S_IFLNK {
+                    throw .refused("\(shown) goes through a symlink; artifacts are served only as regular files inside the run's folder")
+                }
+                switch err {
+                case ENOENT, ENOTDIR: throw .notFound("no artifact \(shown) in run \(run)")
+                default: throw .io("cannot open artifact \(shown): \(String(cString: strerror(err)))")
                 }
             }
             if last {
