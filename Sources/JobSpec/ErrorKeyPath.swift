@@ -10,9 +10,10 @@ extension JobError {
         let target = Mark(line: line, column: column)
         var matches: [String] = []
         Self.collect(root, path: "", target: target, into: &matches)
-        matches.removeAll { $0.isEmpty }
-        // A missing key is reported at its mapping, whose position is also its first key's: the shorter path is meant.
-        return reason == .missingKey ? matches.min { $0.count < $1.count } : matches.max { $0.count < $1.count }
+        // A missing key is reported at its mapping, whose position is also its first key's: the shorter path is
+        // meant, and a key missing from the document itself belongs to no field.
+        if reason == .missingKey { return matches.min { $0.count < $1.count }.flatMap { $0.isEmpty ? nil : $0 } }
+        return matches.filter { !$0.isEmpty }.max { $0.count < $1.count }
     }
 
     private static func collect(_ node: YAMLNode, path: String, target: Mark, into matches: inout [String]) {
