@@ -222,11 +222,12 @@ final class WorkerProcess {
     let process = Process()
     let log: String
 
-    init(args: [String], env: [String: String], log: String) throws {
+    /// Runs `agent-runner ARGS --log-level debug`, or with `executable`, that program with `arguments` as given.
+    init(args: [String], env: [String: String], log: String, executable: String? = nil, arguments: [String]? = nil) throws {
         self.log = log
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Binary.path)
-        process.arguments = args + ["--log-level", "debug"]
+        process.executableURL = URL(fileURLWithPath: executable ?? Binary.path)
+        process.arguments = arguments ?? (args + ["--log-level", "debug"])
         process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: log)
