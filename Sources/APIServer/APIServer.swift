@@ -20,6 +20,7 @@ public struct APIServer: Sendable {
 
     public enum StartError: Error, CustomStringConvertible {
         case exposedWithoutToken(String)
+        case weakToken
         case config(SpoolError)
 
         public var description: String {
@@ -27,6 +28,8 @@ public struct APIServer: Sendable {
             case .exposedWithoutToken(let host):
                 return "refusing to listen on \(host) without a token: anyone who can reach it could queue shell jobs. "
                     + "Set AGENT_RUNNER_API_TOKEN (or `api: {tokens: [...]}` in the spool's config.yaml), or listen on 127.0.0.1"
+            case .weakToken:
+                return "AGENT_RUNNER_API_TOKEN holds a token shorter than 16 characters or with spaces; use a long random one, e.g. `openssl rand -hex 24`"
             case .config(let e): return "\(e)"
             }
         }
@@ -41,8 +44,11 @@ public struct APIServer: Sendable {
         return config.api.tokens + fromEnv.filter { !$0.isEmpty }
     }
 
+    /// `localhost`, `::1`, or a dotted IPv4 address in 127.0.0.0/8 (four numbers: `127.evil.example` is a name, not an address).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { p in p.count <= 3 && UInt8(p) != nil }
     }
 
     public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
@@ -50,13 +56,15 @@ public struct APIServer: Sendable {
         let config: SpoolConfig
         do { config = try spool.loadConfig() } catch { throw StartError.config(error) }
         let tokens = Self.tokens(config, options.environment)
+        if tokens.contains(where: { $0.count < 16 || $0.contains(where: \.isWhitespace) }) { throw StartError.weakToken }
         if tokens.isEmpty && !Self.isLoopback(options.host) { throw StartError.exposedWithoutToken(options.host) }
 
         var logger = Logger(label: "agent-runner.serve")
         logger.logLevel = options.logLevel
         let spooler = Spooler(spool: spool, config: config)
         let catalog = RunCatalog(spool: spool)
-        let board = StatusBoard(spooler: spooler, config: config, environment: options.environment, authRequired: !tokens.isEmpty)
+        let board = StatusBoard(spooler: spooler, config: config, environment: options.environment, authRequired: !tokens.isEmpty,
+                                counts: { catalog.counts })
 
         // The index follows the spool on its own thread: inotify as it happens, a full rescan every poll_interval.
         let rescanEvery = config.pollInterval

@@ -17,7 +17,9 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             try Self.checkLocal(request)
         } else {
             let header = request.headers[.authorization] ?? ""
-            guard header.hasPrefix("Bearer "), Self.matches(String(header.dropFirst(7)), tokens) else {
+            // The scheme name is case-insensitive (RFC 9110 §11.1).
+            guard header.count > 7, header.prefix(7).lowercased() == "bearer ",
+                  Self.matches(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), tokens) else {
                 var e = APIError(.unauthorized, "unauthorized",
                                  header.isEmpty ? "this server needs `Authorization: Bearer <token>` (the token is in the spool's config.yaml `api.tokens` or AGENT_RUNNER_API_TOKEN)"
                                      : "the bearer token is not one this server accepts")
@@ -43,15 +45,18 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
+    /// The Host header names this machine by a loopback address or `localhost` (with any port).
     static func isLoopbackHost(_ hostHeader: String) -> Bool {
         var h = hostHeader.lowercased()
         if h.hasPrefix("[") {
             guard let end = h.firstIndex(of: "]") else { return false }
-            h = String(h[h.index(after: h.startIndex)..<end])
-            return h == "::1"
+            return h[h.index(after: h.startIndex)..<end] == "::1"
         }
-        if let colon = h.lastIndex(of: ":") { h = String(h[..<colon]) }
-        return h == "localhost" || h.hasPrefix("127.")
+        if let colon = h.lastIndex(of: ":") {
+            guard h[h.index(after: colon)...].allSatisfy(\.isNumber) else { return false }
+            h = String(h[..<colon])
+        }
+        return APIServer.isLoopback(h) && h != "::1"
     }
 
     /// Compares against every token in constant time per token, so timing does not reveal a prefix.

@@ -31,6 +31,7 @@ struct EventStream: Sendable {
     private func pump(_ writer: inout any ResponseBodyWriter) async throws {
         var tail = EventTail()
         var last = after
+        var highest = 0
         var quietSince = ContinuousClock.now
         var missing = 0
         let index = RunIndex(spool: spool)
@@ -51,6 +52,7 @@ struct EventStream: Sendable {
             if let path {
                 switch tail.read(path) {
                 case .appended(let events), .replaced(let events):
+                    highest = max(highest, events.last?.seq ?? 0)
                     for e in events where e.seq > last {
                         Self.frame(e, into: &out)
                         last = e.seq
@@ -59,7 +61,7 @@ struct EventStream: Sendable {
                 }
             }
             if state == .done || state == nil {
-                var end: [(String, JSON)] = [("state", .string(state?.rawValue ?? "gone")), ("last_seq", .int(last))]
+                var end: [(String, JSON)] = [("state", .string(state?.rawValue ?? "gone")), ("last_seq", .int(highest))]
                 if state == .done, let s = RunIndex(spool: spool).summary(run, state: .done).status { end.append(("status", .string(s.rawValue))) }
                 out += Array("event: end\ndata: ".utf8) + JSON.object(end).encoded() + Array("\n\n".utf8)
                 try await writer.write(ByteBuffer(bytes: out))
@@ -81,7 +83,8 @@ struct EventStream: Sendable {
         // An event type is a plain word, but a hand-written line must not be able to inject SSE fields.
         out += Array(e.type.filter { $0 != "\n" && $0 != "\r" }.utf8)
         out += Array("\ndata: ".utf8)
-        e.json.encode(into: &out)  // one line: JSON encoding escapes every newline
+        // One line: the file's own line (it has no newline inside: JSON escapes them), else the re-encoded event.
+        if let raw = e.raw, !raw.contains(0x0A), !raw.contains(0x0D) { out += raw } else { e.json.encode(into: &out) }
         out += Array("\n\n".utf8)
     }
 }

@@ -26,9 +26,13 @@ final class StatusBoard: Sendable {
     let spooler: Spooler
     let config: SpoolConfig
     let authRequired: Bool
+    /// Run counts for the status file, from the server's index.
+    let counts: @Sendable () -> [(String, Int)]
     private let checks: Mutex<[Check]>
 
-    init(spooler: Spooler, config: SpoolConfig, environment: [String: String], authRequired: Bool) {
+    init(spooler: Spooler, config: SpoolConfig, environment: [String: String], authRequired: Bool,
+         counts: @escaping @Sendable () -> [(String, Int)]) {
+        self.counts = counts
         self.spooler = spooler
         self.config = config
         self.authRequired = authRequired
@@ -103,9 +107,9 @@ final class StatusBoard: Sendable {
         ])
     }
 
-    /// Seconds without a status write after which a worker counts as gone. Workers write every
-    /// `min(lease/3, 1 s)`; a few missed beats are allowed for a busy machine.
-    var workerTimeout: Double { max(5, min(config.lease / 3, 1) * 5) }
+    /// Seconds without a status write after which a worker counts as gone: five missed writes (a busy
+    /// machine may miss a few), and never less than 5 s. Workers say how often they write (`status_interval`).
+    static func workerTimeout(interval: Double?) -> Double { max(5, 5 * (interval ?? 1)) }
 
     /// `workers/ACTOR.json`, each with `alive` judged against the file system's clock (the file's mtime
     /// is the file server's time, so a worker on another host with a skewed clock is judged fairly).
@@ -121,7 +125,7 @@ final class StatusBoard: Sendable {
                   case .object(var fields)? = JSON.parse(bytes) else { continue }
             let age = now - st.mtime
             fields.removeAll { $0.0 == "alive" || $0.0 == "age" }
-            fields.append(("alive", .bool(age < workerTimeout)))
+            fields.append(("alive", .bool(age < Self.workerTimeout(interval: fields.first { $0.0 == "status_interval" }?.1.doubleValue))))
             fields.append(("age", .double((max(0, age) * 10).rounded() / 10)))
             out.append(.object(fields))
         }
@@ -130,7 +134,7 @@ final class StatusBoard: Sendable {
 
     /// `status.json`, replaced atomically (several servers may share a spool; the last check wins).
     func writeFile() {
-        let body = snapshot(counts: []).encoded() + [0x0A]
+        let body = snapshot(counts: counts()).encoded() + [0x0A]
         let tmp = spooler.spool.root.appending(".status.\(spooler.actor.id).tmp")
         do {
             try Sys.writeFile(tmp, body)

@@ -107,6 +107,13 @@ public final class RunCatalog: Sendable {
 
     public var count: Int { state.withLock { $0.entries.count } }
 
+    /// Runs by state and status, over the whole spool.
+    public var counts: [(String, Int)] {
+        var q = Query()
+        q.limit = 0
+        return list(q).counts
+    }
+
     static func matches(_ r: RunRecord, _ needle: String) -> Bool {
         if let id = r.id, id.lowercased().contains(needle) { return true }
         if r.summary.name.lowercased().contains(needle) { return true }
@@ -246,7 +253,10 @@ public final class RunCatalog: Sendable {
                 if c.pause && folder == .running { entry.record.summary.paused = true }
                 if folder != .running { entry.record.summary.paused = false }
             } else if !entry.jobRead {
-                describe(&entry.record, from: spool.new.appending(bytes: name))
+                // A dropped file has no events until a worker claims it: when it arrived is its mtime.
+                let path = spool.new.appending(bytes: name)
+                describe(&entry.record, from: path)
+                if let st = try? Sys.lstat(path) { entry.record.summary.queuedAt = Timestamp.rfc3339(st.mtime) }
                 entry.jobRead = true
             }
             updates[key] = entry

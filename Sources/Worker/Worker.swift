@@ -80,6 +80,7 @@ public final class Worker: Sendable {
                     if case .logFailed = end { loop.hadErrors = true }
                 case .tick:
                     heartbeat(&loop)
+                    writeStatus(loop, every: heartbeatEvery)
                 case .shutdown:
                     if !loop.shuttingDown {
                         loop.shuttingDown = true
@@ -215,11 +216,11 @@ public final class Worker: Sendable {
                 }
             }
         }
-        writeStatus(loop)
     }
 
-    /// `workers/ACTOR.json`: who is working this spool, for `agent-runner status` and the HTTP API.
-    func writeStatus(_ loop: LoopState) {
+    /// `workers/ACTOR.json`, rewritten on every tick: who is working this spool, for the HTTP API's status.
+    /// `status_interval` tells readers how often to expect it, so they can tell a stopped worker from a slow one.
+    func writeStatus(_ loop: LoopState, every interval: Double) {
         let a = spooler.actor
         let body = JSON.object([
             ("worker", .string(a.id)), ("host", .string(a.host)), ("pid", .int(Int(a.pid))),
@@ -228,6 +229,7 @@ public final class Worker: Sendable {
             ("started_at", .string(Timestamp.rfc3339(loop.startedAt))),
             ("last_seen", .string(Timestamp.rfc3339(spooler.clock.now()))),
             ("shutting_down", .bool(loop.shuttingDown)),
+            ("status_interval", .double(interval)),
         ]).encoded() + [0x0A]
         let tmp = spooler.spool.workers.appending(".\(a.id).json.tmp")
         do {

@@ -125,7 +125,8 @@ import Testing
             return await task.value
         }
         #expect(result.error == .cancelled)
-        #expect(seconds < 1)
+        // The server would hang for 10 s; the bound is loose because a loaded CI machine is slow, not because cancel is.
+        #expect(seconds < 5)
         #expect(try await serverSawClose(id: id, within: 3), "the connection itself was closed, well before the 10 s hang")
     }
 
@@ -142,7 +143,7 @@ import Testing
     @Test func idleTimeout() async throws {
         let (hang, seconds) = await elapsed { await collect(HTTPRequest(url: stub("/hang"), idleTimeout: 0.5)) }
         #expect(hang.error == .timedOut(url: stub("/hang"), seconds: 0.5))
-        #expect(seconds < 3)
+        #expect(seconds < 6)  // against a 10 s hang; loose for loaded machines
 
         // Mid-stream silence: the head and first event arrive, then the idle timeout fires
         // (promptly: the server would stay silent for 10 s).
@@ -152,7 +153,7 @@ import Testing
         #expect(quiet.heads.map(\.status) == [200])
         #expect(String(decoding: quiet.body, as: UTF8.self) == "data: hello\n\n")
         #expect(quiet.error == .timedOut(url: stub("/head-then-hang"), seconds: 0.5))
-        #expect(quietSeconds < 3)
+        #expect(quietSeconds < 6)  // the whole-transfer timeout (8 s) would report itself differently
     }
 
     @Test func wholeTransferTimeout() async throws {

@@ -90,12 +90,15 @@ struct RunsRoutes: Sendable {
         var name = params.get("name") ?? "api.yaml"
         if !name.hasSuffix(".yaml") && !name.hasSuffix(".yml") { name += ".yaml" }
         guard JobName.isJob(Array(name.utf8)), !name.contains("/") else {
-            throw .badRequest("name=\(name) cannot be a job file name: use letters, digits, - and _, ending in .yaml")
+            throw .badRequest("name=\(name) cannot be a job file name: it may not contain / or NUL, start with . or #, or end with ~ or #")
         }
         let type = (request.headers[.contentType] ?? "").lowercased()
         let isJSON = type.hasPrefix("application/json")
         // The body arrived whole (its length is known), so a missing final newline is not a cut-off write.
-        if bytes.last != 0x0A && !bytes.isEmpty { bytes.append(0x0A) }
+        if bytes.last != 0x0A && !bytes.isEmpty {
+            if bytes.count >= JobLoader.maxFileSize { throw Self.tooLarge }
+            bytes.append(0x0A)
+        }
         if isJSON, let problem = Self.jsonProblem(bytes) { throw problem }
         do {
             // JSON is YAML (flow style), so one loader checks both and reports lines and columns in the text sent.
@@ -107,7 +110,9 @@ struct RunsRoutes: Sendable {
             if let e = error.expected { fields.append(("expected", .string(e))) }
             if let p = error.keyPath(in: bytes) { fields.append(("path", .string(p))) }
             let status: HTTPResponse.Status = error.reason == .tooLarge ? .contentTooLarge : .unprocessableContent
-            throw APIError(status, "invalid_job", error.description, fields: fields)
+            if status == .contentTooLarge { throw Self.tooLarge }
+            // `message` is the bare reason; where it is comes in `line`, `column` and `path`, the fix in `expected`.
+            throw APIError(status, "invalid_job", error.message, fields: fields)
         }
         let run: RunID
         do { run = try spooler.submit(bytes, name: Array(name.utf8)) } catch {
@@ -126,13 +131,13 @@ struct RunsRoutes: Sendable {
                         fields: [("reason", .string("syntax"))])
     }
 
+    static let tooLarge = APIError(.contentTooLarge, "too_large", "the job is larger than 1 MiB (1,048,576 bytes), the limit for job files")
+
     static func collect(_ body: RequestBody, limit: Int) async throws(APIError) -> [UInt8] {
         var bytes: [UInt8] = []
         do {
             for try await var buffer in body {
-                if bytes.count + buffer.readableBytes > limit {
-                    throw APIError(.contentTooLarge, "too_large", "the job is larger than \(limit) bytes (1 MiB), the limit for job files")
-                }
+                if bytes.count + buffer.readableBytes > limit { throw tooLarge }
                 bytes += buffer.readBytes(length: buffer.readableBytes) ?? []
             }
         } catch let e as APIError {
@@ -154,13 +159,21 @@ struct RunsRoutes: Sendable {
         }
         let path = RunIndex(spool: spool).eventsPath(run)
         let all = path.flatMap { try? EventReader.read($0) } ?? []
-        return Reply.json(.array(all.filter { $0.seq > after }.map(\.json)))
+        // Each event as its line in the file: the fields keep the order the worker wrote them in.
+        var body: [UInt8] = [0x5B]
+        for e in all where e.seq > after {
+            if body.count > 1 { body.append(0x2C) }
+            body += e.raw ?? e.json.encoded()
+        }
+        body += [0x5D, 0x0A]
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     /// `Last-Event-ID` (what a reconnecting SSE client sends), else `?after=`, else 0.
     func resumePoint(_ request: Request) throws(APIError) -> Int {
-        let text = request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters.get("after")
-        guard let text, !text.isEmpty else { return 0 }
+        let header = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { $0.isEmpty ? nil : $0 }
+        guard let text = header ?? request.uri.queryParameters.get("after"), !text.isEmpty else { return 0 }
         guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 0 else {
             throw .badRequest("Last-Event-ID or after=\(text) must be an event seq (a whole number)")
         }

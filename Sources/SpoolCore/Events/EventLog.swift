@@ -99,7 +99,13 @@ public final class EventLog: Sendable {
 /// One parsed event line.
 public struct Event: Sendable {
     public var json: JSON
-    public init(json: JSON) { self.json = json }
+    /// The line exactly as it is in the file (without its newline), when read from one: fields in the
+    /// writer's order, which a parsed `json` does not keep.
+    public var raw: [UInt8]?
+    public init(json: JSON, raw: [UInt8]? = nil) {
+        self.json = json
+        self.raw = raw
+    }
     public var seq: Int { json["seq"]?.intValue ?? 0 }
     public var type: String { json["type"]?.stringValue ?? "" }
     public var ts: Double? { json["ts"]?.stringValue.flatMap(Timestamp.parse) }
@@ -118,7 +124,10 @@ public enum EventReader {
         var events: [Event] = []
         var start = 0
         for i in 0..<bytes.count where bytes[i] == 0x0A {
-            if i > start, let json = JSON.parse(Array(bytes[start..<i])) { events.append(Event(json: json)) }
+            if i > start {
+                let line = Array(bytes[start..<i])
+                if let json = JSON.parse(line) { events.append(Event(json: json, raw: line)) }
+            }
             start = i + 1
         }
         return events

@@ -21,6 +21,7 @@ struct APISecurityTests {
         let wrong = try await server.get("/api/v1/runs", headers: ["Authorization": "Bearer \(Self.token)x"])
         #expect(wrong.status == 401)
         #expect(try await server.get("/api/v1/status", headers: ["Authorization": Self.token]).status == 401)
+        #expect(try await server.get("/api/v1/status", headers: ["Authorization": "bearer \(Self.token)"]).status == 200)
         let ok = try await server.get("/api/v1/status", headers: ["Authorization": "Bearer \(Self.token)"])
         #expect(ok.status == 200 && ok.json["auth_required"]?.boolValue == true)
 
@@ -42,6 +43,8 @@ struct APISecurityTests {
         let refused = try s.run(["serve", "--listen", "0.0.0.0:0"])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("AGENT_RUNNER_API_TOKEN"))
+        let weak = try s.run(["serve", "--listen", "127.0.0.1:0"], env: ["AGENT_RUNNER_API_TOKEN": "\(Self.token),short"])
+        #expect(weak.status != 0 && weak.stderr.contains("16 characters"))
         let server = try ServeProcess(s, env: ["AGENT_RUNNER_API_TOKEN": Self.token], listen: "0.0.0.0:0")
         #expect(try await server.get("/api/v1/runs").status == 401)
         #expect(try await server.get("/api/v1/runs", headers: ["Authorization": "Bearer \(Self.token)"]).status == 200)
@@ -55,6 +58,11 @@ struct APISecurityTests {
         #expect(cross.status == 403 && cross.errorCode == "cross_origin")
         let rebound = try await server.post("/api/v1/runs", job, headers: ["Host": "evil.example:\(server.port)"])
         #expect(rebound.status == 403 && rebound.errorCode == "forbidden_host")
+        // A name that merely starts like a loopback address is still a name an attacker controls.
+        for host in ["127.attacker.example", "127.0.0.1.attacker.example", "localhost.attacker.example", "127.0.0.1:80@evil"] {
+            let r = try await server.post("/api/v1/runs", job, headers: ["Host": host, "Origin": "http://\(host)"])
+            #expect(r.status == 403, "\(host) → \(r.status)")
+        }
         #expect(s.jobFiles(s.new).isEmpty)
         // The console itself (same origin) may.
         let same = try await server.post("/api/v1/runs", job, headers: ["Origin": "http://127.0.0.1:\(server.port)"])

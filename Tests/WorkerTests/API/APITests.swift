@@ -66,6 +66,9 @@ struct APITests {
         #expect(events.json.arrayValue?.last?["type"]?.stringValue == "finished")
         let later = try await server.get("/api/v1/runs/\(a)/events?after=3")
         #expect(later.json.arrayValue?.first?["seq"]?.intValue == 4)
+        #expect(try await server.get("/api/v1/runs/\(a)/events?after=3", headers: ["Last-Event-ID": ""]).json.arrayValue?.count == seqs.count - 3)
+        // Each event is its line from the file, fields in the order the worker wrote them.
+        #expect(events.text.hasPrefix(#"[{"ts":"#) && events.text.contains(#","seq":1,"run":""#))
 
         // Artifacts: the step's full output.
         let list = try await server.get("/api/v1/runs/\(a)/artifacts")
@@ -123,7 +126,11 @@ struct APITests {
         #expect(try await server.post("/api/v1/runs", "").json["error"]?["reason"]?.stringValue == "empty")
         let big = "title: big\nsteps:\n  - run: echo\n# " + String(repeating: "x", count: 1 << 20) + "\n"
         let tooLarge = try await server.post("/api/v1/runs", big)
-        #expect(tooLarge.status == 413)
+        #expect(tooLarge.status == 413 && tooLarge.errorCode == "too_large")
+        let exact = "steps:\n  - run: echo\n#" + String(repeating: "x", count: (1 << 20) - 22)
+        #expect(exact.utf8.count == 1 << 20)
+        let edge = try await server.post("/api/v1/runs", exact)  // no final newline, and no room to add one
+        #expect(edge.status == 413 && edge.errorCode == "too_large")
         let name = try await server.post("/api/v1/runs?name=../evil", "steps:\n  - run: echo\n")
         #expect(name.status == 400)
         // Nothing reached the queue.
