@@ -7,6 +7,9 @@ public final class GitLibrary: Sendable {
 
     private init() {
         git_libgit2_init()
+        // Trees and commits here are built only from the index and objects this process just wrote, so
+        // checking that each named object exists only re-reads every blob's header (the git CLI does not).
+        _ = ar_git_set_strict_object_creation(0)
     }
 
     /// The linked libgit2 version, for `agent-runner version` and bug reports.

