@@ -66,13 +66,22 @@ public struct APIServer: Sendable {
         let board = StatusBoard(spooler: spooler, config: config, environment: options.environment, authRequired: !tokens.isEmpty,
                                 counts: { catalog.counts })
 
-        // The index follows the spool on its own thread: inotify as it happens, a full rescan every poll_interval.
+        // The index follows the spool on its own thread: inotify as it happens; new/ and cur/ listed every
+        // poll_interval, done/ (where little changes, and 10,000 runs cost a few ms to check) every 30 s.
         let rescanEvery = config.pollInterval
+        let fullEvery = max(30, rescanEvery)
         Thread.detachNewThread {
+            var lastPartial = monotonicNow()
             while true {
                 catalog.waitForChanges(timeout: min(0.5, rescanEvery))
                 catalog.catchUp()
-                if catalog.sinceRescan >= rescanEvery { catalog.rescan() }
+                if catalog.sinceRescan >= fullEvery {
+                    catalog.rescan()
+                    lastPartial = monotonicNow()
+                } else if monotonicNow() - lastPartial >= rescanEvery {
+                    catalog.rescan([.queued, .running])
+                    lastPartial = monotonicNow()
+                }
             }
         }
         let statusEvery = config.api.statusInterval

@@ -13,8 +13,12 @@ struct EventStream: Sendable {
     let spool: Spool
     let run: RunID
     let after: Int
-    /// How often the file is looked at. Reading a few stat fields is cheap; 100 clients at 10 Hz is 1,000 calls a second.
-    var interval: Duration = .milliseconds(100)
+    /// Wakes the stream when inotify sees the run's files change (within a millisecond or so).
+    let changes: ChangeSignal
+    /// The longest wait between looks at the file without a signal: another NFS client's writes raise none.
+    var interval: Double = 1
+    /// The pause after a wake-up, before reading: at most this much added delay, in exchange for batching.
+    var coalesce: Duration = .milliseconds(20)
     var keepalive: Double = 15
 
     func response() -> Response {
@@ -38,12 +42,13 @@ struct EventStream: Sendable {
         // A comment first: proxies and clients see the stream open at once.
         try await writer.write(ByteBuffer(string: ": \(run)\n\n"))
         while true {
+            let seen = changes.generation(run.rawValue)
             // Where the job is now decides the file to read and whether this read is the last.
             let state = index.state(of: run)
             // Looking in three folders one after another can miss a job that moves in between: ask again before giving up.
             if state == nil && missing < 3 {
                 missing += 1
-                try await Task.sleep(for: interval)
+                try await Task.sleep(for: .milliseconds(100))
                 continue
             }
             missing = 0
@@ -74,7 +79,10 @@ struct EventStream: Sendable {
                 try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
                 quietSince = .now
             }
-            try await Task.sleep(for: interval)
+            await changes.wait(for: run.rawValue, seen: seen, timeout: interval)
+            // Let a burst of writes land before reading: one read and one send for many events, so 100
+            // clients of a chatty run cost a few thousand wake-ups a second, not one per event each.
+            try await Task.sleep(for: coalesce)
         }
     }
 

@@ -20,6 +20,14 @@ public struct EventTail: Sendable, Equatable {
 
     public init() {}
 
+    /// True when the file is the one read before and has no bytes past the last complete line read: one
+    /// `stat`, where `read` costs an open, a stat and a close.
+    public func isUpToDate(_ path: FilePath) -> Bool {
+        var st = stat()
+        guard path.withCString({ stat($0, &st) }) == 0 else { return false }
+        return UInt64(st.st_ino) == inode && Int(st.st_size) == offset
+    }
+
     /// Reads complete lines past `offset`. A line still being written (no newline yet) waits for the next call.
     public mutating func read(_ path: FilePath) -> Outcome {
         let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }

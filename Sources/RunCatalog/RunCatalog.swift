@@ -18,19 +18,48 @@ public final class RunCatalog: Sendable {
     private let watch: Mutex<Inotify?>
     /// Serialises updates: two of them reading one run's tail from the same offset would fold its events twice.
     private let updating = Mutex(())
+    /// Signalled with the keys of runs whose files inotify saw change (live event streams wait on it).
+    public let changes = ChangeSignal()
 
     struct Entry {
+        var key: String
         var record: RunRecord
         var tail = EventTail()
         var folder: RunState
         /// Title, labels and provider of a queued run come from its job file (no `started` event yet); read once.
         var jobRead = false
+        var pause = false
+        var stop = false
+        /// Id, name and title, lowercased once per change rather than once per search.
+        var search: [UInt8] = []
+
+        mutating func index() {
+            search = Array(((record.id ?? "") + "\n" + record.summary.name + "\n" + (record.summary.title ?? "")).lowercased().utf8)
+        }
+
+        func contains(_ needle: [UInt8]) -> Bool {
+            search.withUnsafeBufferPointer { h in
+                needle.withUnsafeBufferPointer { n in
+                    guard n.count <= h.count, let first = n.first else { return n.isEmpty }
+                    var i = 0
+                    while i <= h.count - n.count {
+                        if h[i] == first {
+                            var j = 1
+                            while j < n.count && h[i + j] == n[j] { j += 1 }
+                            if j == n.count { return true }
+                        }
+                        i += 1
+                    }
+                    return false
+                }
+            }
+        }
     }
 
     struct State {
-        var entries: [String: Entry] = [:]
-        /// Keys newest first; nil after a run appears or disappears.
-        var order: [String]?
+        /// Newest first (see `sortsBefore`); `position` maps a key to its index.
+        var entries: [Entry] = []
+        var position: [String: Int] = [:]
         var lastRescan: Double = 0
     }
 
@@ -71,25 +100,30 @@ public final class RunCatalog: Sendable {
     public func list(_ q: Query) -> Page {
         catchUp()
         return state.withLock { s in
-            let order = s.order ?? sortedKeys(s.entries)
-            s.order = order
-            var counts: [String: Int] = [:]
-            var matched: [RunRecord] = []
-            let needle = q.text?.lowercased()
-            for key in order {
-                guard let r = s.entries[key]?.record else { continue }
-                counts[r.summary.state.rawValue, default: 0] += 1
-                if r.summary.paused && r.summary.state == .running { counts["paused", default: 0] += 1 }
-                if let st = r.summary.status { counts[st.rawValue, default: 0] += 1 }
-                if !q.states.isEmpty && !q.states.contains(r.summary.state) { continue }
-                if !q.statuses.isEmpty && !(r.summary.status.map(q.statuses.contains) ?? false) { continue }
-                if !q.labels.isEmpty && !q.labels.contains(where: r.summary.labels.contains) { continue }
-                if let needle, !needle.isEmpty, !Self.matches(r, needle) { continue }
-                matched.append(r)
+            // One pass over a contiguous array; counts in fixed slots, matches as indices, records copied
+            // only for the page.
+            var byState = [0, 0, 0], paused = 0
+            var byStatus = [Int](repeating: 0, count: RunStatus.allCases.count)
+            var matched: [Int] = []
+            let needle = q.text?.lowercased() ?? ""
+            let stateOrder = [RunState.queued, .running, .done]
+            let needleBytes = Array(needle.utf8)
+            for i in s.entries.indices {
+                let st = s.entries[i].record.summary.state
+                byState[stateOrder.firstIndex(of: st) ?? 0] += 1
+                if st == .running && s.entries[i].record.summary.paused { paused += 1 }
+                let status = s.entries[i].record.summary.status
+                if let status { byStatus[RunStatus.allCases.firstIndex(of: status) ?? 0] += 1 }
+                if !q.states.isEmpty && !q.states.contains(st) { continue }
+                if !q.statuses.isEmpty && !(status.map(q.statuses.contains) ?? false) { continue }
+                if !q.labels.isEmpty && !q.labels.contains(where: s.entries[i].record.summary.labels.contains) { continue }
+                if !needleBytes.isEmpty && !s.entries[i].contains(needleBytes) { continue }
+                matched.append(i)
             }
-            let names = ["queued", "running", "paused", "done"] + RunStatus.allCases.map(\.rawValue)
-            let page = Array(matched.dropFirst(q.offset).prefix(q.limit))
-            return Page(runs: page, total: matched.count, counts: names.map { ($0, counts[$0] ?? 0) })
+            let page = matched.dropFirst(q.offset).prefix(q.limit).map { s.entries[$0].record }
+            let counts = [("queued", byState[0]), ("running", byState[1]), ("paused", paused), ("done", byState[2])]
+                + zip(RunStatus.allCases, byStatus).map { ($0.rawValue, $1) }
+            return Page(runs: page, total: matched.count, counts: counts)
         }
     }
 
@@ -97,12 +131,12 @@ public final class RunCatalog: Sendable {
     public func record(_ run: RunID) -> RunRecord? {
         catchUp()
         refresh(keys: [run.rawValue])
-        return state.withLock { $0.entries[run.rawValue]?.record }
+        return state.withLock { s in s.position[run.rawValue].map { s.entries[$0].record } }
     }
 
     /// Where the run's job file is now, from the index.
     public func location(_ run: RunID) -> RunState? {
-        state.withLock { $0.entries[run.rawValue]?.folder }
+        state.withLock { s in s.position[run.rawValue].map { s.entries[$0].folder } }
     }
 
     public var count: Int { state.withLock { $0.entries.count } }
@@ -114,20 +148,11 @@ public final class RunCatalog: Sendable {
         return list(q).counts
     }
 
-    static func matches(_ r: RunRecord, _ needle: String) -> Bool {
-        if let id = r.id, id.lowercased().contains(needle) { return true }
-        if r.summary.name.lowercased().contains(needle) { return true }
-        if let t = r.summary.title, t.lowercased().contains(needle) { return true }
-        return false
-    }
-
     /// Newest first by run id (which starts with the time); dropped files not claimed yet (no id) on top.
-    func sortedKeys(_ entries: [String: Entry]) -> [String] {
-        entries.keys.sorted { a, b in
-            let qa = a.hasPrefix(Self.droppedPrefix), qb = b.hasPrefix(Self.droppedPrefix)
-            if qa != qb { return qa }
-            return a > b
-        }
+    static func sortsBefore(_ a: String, _ b: String) -> Bool {
+        let qa = a.hasPrefix(droppedPrefix), qb = b.hasPrefix(droppedPrefix)
+        if qa != qb { return qa }
+        return a > b
     }
 
     // MARK: keeping up with the spool
@@ -147,6 +172,7 @@ public final class RunCatalog: Sendable {
             return (keys, overflow)
         }
         if overflow { rescan() } else if !keys.isEmpty { refresh(keys: keys) }
+        changes.signal(keys)
     }
 
     /// Blocks up to `timeout` seconds for inotify to report something (the caller then calls `catchUp`).
@@ -174,30 +200,25 @@ public final class RunCatalog: Sendable {
         var found: [String: (RunState, [UInt8])] = [:]
         var controls: [String: (pause: Bool, stop: Bool)] = [:]
         for key in keys {
-            if key.hasPrefix(Self.droppedPrefix) {
-                let name = Array(key.utf8.dropFirst(Self.droppedPrefix.utf8.count))
-                if isRegularJob(spool.new.appending(bytes: name)) { found[key] = (.queued, name) }
-                continue
+            if let here = locate(key) { found[key] = here }
+            if let run = RunID(key) {
+                controls[key] = (exists(spool.controlFile(run, .pause)), exists(spool.controlFile(run, .stop)))
             }
-            guard let run = RunID(key) else { continue }
-            for st in [RunState.running, .done, .queued] where isRegularJob(spool.jobFile(run, in: st)) {
-                found[key] = (st, Array("\(run).yaml".utf8))
-                break
-            }
-            controls[key] = (exists(spool.controlFile(run, .pause)), exists(spool.controlFile(run, .stop)))
         }
         apply(found: found, controls: controls, scope: keys)
     }
 
     /// Lists `new/ cur/ done/ control/` and reconciles the index with them. Runs on start, after an
-    /// inotify overflow, and every few seconds from `serve` (other hosts' writes show up only this way).
-    public func rescan() {
-        updating.withLock { _ in rescanLocked() }
+    /// inotify overflow, and periodically from `serve` (other hosts' writes show up only this way).
+    /// `folders` limits the listing (finished runs rarely change, and listing 10,000 of them costs);
+    /// a run that left the listed folders is looked up wherever it went, so it never drops out.
+    public func rescan(_ folders: Set<RunState> = Set(RunState.allCases)) {
+        updating.withLock { _ in rescanLocked(folders) }
     }
 
-    private func rescanLocked() {
+    private func rescanLocked(_ folders: Set<RunState>) {
         var found: [String: (RunState, [UInt8])] = [:]
-        for st in [RunState.queued, .running, .done] {
+        for st in [RunState.queued, .running, .done] where folders.contains(st) {
             for entry in (try? Sys.listDirectory(spool.folder(st))) ?? [] where JobName.isJob(entry.name) {
                 guard entry.kind == .regular || entry.kind == .unknown else { continue }
                 if let run = JobName.runID(entry.name) {
@@ -215,62 +236,118 @@ public final class RunCatalog: Sendable {
             if text.hasSuffix(".pause") { controls[String(text.dropLast(6)), default: (false, false)].pause = true }
             if text.hasSuffix(".stop") { controls[String(text.dropLast(5)), default: (false, false)].stop = true }
         }
-        apply(found: found, controls: controls, scope: nil)
-        state.withLock { $0.lastRescan = monotonicNow() }
+        var scope: Set<String>? = nil
+        if folders.count < RunState.allCases.count {
+            let listed = state.withLock { s in s.entries.filter { folders.contains($0.folder) }.map(\.key) }
+            var keys = Set(found.keys)
+            for key in listed where found[key] == nil {
+                keys.insert(key)
+                if let here = locate(key) { found[key] = here }
+            }
+            scope = keys
+        }
+        apply(found: found, controls: controls, scope: scope)
+        if scope == nil { state.withLock { $0.lastRescan = monotonicNow() } }
     }
 
-    /// Seconds since the last full rescan.
+    /// Where a run's job file is now, looked up directly (three `lstat`s at most).
+    private func locate(_ key: String) -> (RunState, [UInt8])? {
+        if key.hasPrefix(Self.droppedPrefix) {
+            let name = Array(key.utf8.dropFirst(Self.droppedPrefix.utf8.count))
+            return isRegularJob(spool.new.appending(bytes: name)) ? (.queued, name) : nil
+        }
+        guard let run = RunID(key) else { return nil }
+        for st in [RunState.running, .done, .queued] where isRegularJob(spool.jobFile(run, in: st)) {
+            return (st, Array("\(run).yaml".utf8))
+        }
+        return nil
+    }
+
+    /// Seconds since the last full rescan (one that listed every folder).
     public var sinceRescan: Double { monotonicNow() - state.withLock { $0.lastRescan } }
 
     /// Brings entries in `scope` (all when nil) in line with what was found on disk.
     private func apply(found: [String: (RunState, [UInt8])], controls: [String: (pause: Bool, stop: Bool)], scope: Set<String>?) {
-        // Reading events happens outside the lock: a first scan of 10,000 runs must not block queries.
-        let existing = state.withLock { s in s.entries.mapValues { ($0.folder, $0.tail) } }
-        var updates: [String: Entry] = [:]
+        // Events are read outside the state lock (a first scan of 10,000 runs must not block queries);
+        // `updating` keeps other updaters out meanwhile.
+        let existing: [String: Entry] = state.withLock { s in
+            var out: [String: Entry] = [:]
+            out.reserveCapacity(found.count)
+            for key in found.keys { if let i = s.position[key] { out[key] = s.entries[i] } }
+            return out
+        }
+        var updates: [Entry] = []
         for (key, (folder, name)) in found {
-            var entry: Entry
-            if let old = existing[key] {
-                entry = state.withLock { $0.entries[key] } ?? Entry(record: fresh(key, name, folder), folder: folder)
-                if old.0 != folder { entry.folder = folder; entry.record.summary.state = folder }
-            } else {
-                entry = Entry(record: fresh(key, name, folder), folder: folder)
+            let old = existing[key]
+            var entry = old ?? Entry(key: key, record: fresh(key, name, folder), folder: folder)
+            var changed = old == nil
+            if entry.folder != folder {
+                entry.folder = folder
+                entry.record.summary.state = folder
+                changed = true
             }
             if let run = RunID(key) {
-                switch entry.tail.read(spool.eventsFile(run, in: folder)) {
-                case .appended(let events): entry.record.apply(events)
-                case .replaced(let events):
-                    entry.record = fresh(key, name, folder)
-                    entry.record.apply(events)
-                case .missing: break
+                let events = spool.eventsFile(run, in: folder)
+                // Most runs of a rescan are finished and untouched: one stat says so.
+                if changed || !entry.tail.isUpToDate(events) {
+                    switch entry.tail.read(events) {
+                    case .appended(let list):
+                        if !list.isEmpty { entry.record.apply(list); changed = true }
+                    case .replaced(let list):
+                        entry.record = fresh(key, name, folder)
+                        entry.record.apply(list)
+                        changed = true
+                    case .missing: break
+                    }
                 }
                 if folder == .queued && entry.record.summary.startedAt == nil && !entry.jobRead {
                     describe(&entry.record, from: spool.jobFile(run, in: .queued))
                     entry.jobRead = true
+                    changed = true
                 }
                 let c = controls[key] ?? (false, false)
-                entry.record.stopRequested = c.stop && folder != .done
-                // A pause asked for is shown at once; the `paused` event follows within 100 ms.
-                if c.pause && folder == .running { entry.record.summary.paused = true }
-                if folder != .running { entry.record.summary.paused = false }
+                if changed || c.pause != entry.pause || c.stop != entry.stop {
+                    entry.pause = c.pause
+                    entry.stop = c.stop
+                    entry.record.stopRequested = c.stop && folder != .done
+                    // A pause asked for is shown at once; the `paused` event follows within 100 ms.
+                    if c.pause && folder == .running { entry.record.summary.paused = true }
+                    if folder != .running { entry.record.summary.paused = false }
+                    changed = true
+                }
             } else if !entry.jobRead {
                 // A dropped file has no events until a worker claims it: when it arrived is its mtime.
                 let path = spool.new.appending(bytes: name)
                 describe(&entry.record, from: path)
                 if let st = try? Sys.lstat(path) { entry.record.summary.queuedAt = Timestamp.rfc3339(st.mtime) }
                 entry.jobRead = true
+                changed = true
             }
-            updates[key] = entry
+            if changed {
+                entry.index()
+                updates.append(entry)
+            }
         }
         state.withLock { s in
-            var changedSet = false
-            for (key, entry) in updates {
-                if s.entries.updateValue(entry, forKey: key) == nil { changedSet = true }
+            var reorder = false
+            for entry in updates {
+                if let i = s.position[entry.key] {
+                    s.entries[i] = entry
+                } else {
+                    s.entries.append(entry)
+                    reorder = true
+                }
             }
-            let candidates = scope.map(Array.init) ?? Array(s.entries.keys)
-            for key in candidates where found[key] == nil {
-                if s.entries.removeValue(forKey: key) != nil { changedSet = true }
+            let gone = (scope.map(Array.init) ?? s.entries.map(\.key)).filter { found[$0] == nil && s.position[$0] != nil }
+            if !gone.isEmpty {
+                let drop = Set(gone)
+                s.entries.removeAll { drop.contains($0.key) }
+                reorder = true
             }
-            if changedSet { s.order = nil }
+            if reorder {
+                s.entries.sort { Self.sortsBefore($0.key, $1.key) }
+                s.position = Dictionary(uniqueKeysWithValues: s.entries.enumerated().map { ($1.key, $0) })
+            }
         }
     }
 

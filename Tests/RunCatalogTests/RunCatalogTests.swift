@@ -127,6 +127,16 @@ struct RunCatalogTests {
         #expect(noWatch.list(RunCatalog.Query()).total == 2)
         noWatch.rescan()
         #expect(noWatch.list(RunCatalog.Query()).total == 1)
+
+        // A partial rescan (new/ and cur/ only) does not lose a run that moved to a folder it did not list.
+        let other = "20261125T091053000Z-48d7322362-host"
+        try d.write("cur/\(other).yaml", "steps:\n  - run: echo\n")
+        noWatch.rescan([.queued, .running])
+        #expect(noWatch.location(RunID(other)!) == .running)
+        try d.move("cur/\(other).yaml", "done/\(other).yaml")
+        noWatch.rescan([.queued, .running])
+        #expect(noWatch.location(RunID(other)!) == .done)
+        #expect(noWatch.list(RunCatalog.Query()).total == 2)
     }
 
     @Test func filtersAndPages() throws {
@@ -152,6 +162,28 @@ struct RunCatalogTests {
         q = RunCatalog.Query()
         q.text = "JOB 1"
         #expect(catalog.list(q).total == 11)  // 1, 10…19
+    }
+
+    @Test func changeSignalWakesWaitersAndNeverMissesAnEarlierSignal() async throws {
+        let signal = ChangeSignal()
+        let seen = signal.generation("a")
+        // Signalled after the reader looked but before it waits: the wait returns at once.
+        signal.signal(["a"])
+        let start = ContinuousClock.now
+        await signal.wait(for: "a", seen: seen, timeout: 30)
+        #expect(ContinuousClock.now - start < .seconds(10))
+        // A wait for a key that is not signalled ends at its timeout; one that is, when signalled.
+        let gen = signal.generation("a")
+        let waiter = Task { await signal.wait(for: "a", seen: gen, timeout: 30) }
+        try await Task.sleep(for: .milliseconds(50))
+        signal.signal(["b"])
+        signal.signal(["a"])
+        let woke = ContinuousClock.now
+        await waiter.value
+        #expect(ContinuousClock.now - woke < .seconds(10))
+        let timed = ContinuousClock.now
+        await signal.wait(for: "c", seen: signal.generation("c"), timeout: 0.2)
+        #expect(ContinuousClock.now - timed >= .milliseconds(150))
     }
 
     @Test func artifactPathComponents() throws {

@@ -155,7 +155,7 @@ struct RunsRoutes: Sendable {
         let after = try resumePoint(request)
         let accept = request.headers[.accept] ?? ""
         if accept.contains("text/event-stream") {
-            return EventStream(spool: spool, run: run, after: after).response()
+            return EventStream(spool: spool, run: run, after: after, changes: catalog.changes).response()
         }
         let path = RunIndex(spool: spool).eventsPath(run)
         let all = path.flatMap { try? EventReader.read($0) } ?? []
