@@ -111,6 +111,9 @@ final class StatusBoard: Sendable {
     /// machine may miss a few), and never less than 5 s. Workers say how often they write (`status_interval`).
     static func workerTimeout(interval: Double?) -> Double { max(5, 5 * (interval ?? 1)) }
 
+    /// Seconds after which a silent worker is no longer listed.
+    static let forgetAfter: Double = 3600
+
     /// `workers/ACTOR.json`, each with `alive` judged against the file system's clock (the file's mtime
     /// is the file server's time, so a worker on another host with a skewed clock is judged fairly).
     func workers() -> [JSON] {
@@ -124,6 +127,9 @@ final class StatusBoard: Sendable {
             guard let st = try? Sys.lstat(path), let bytes = try? Sys.readFile(path, limit: 1 << 16),
                   case .object(var fields)? = JSON.parse(bytes) else { continue }
             let age = now - st.mtime
+            // A worker that died without removing its file (SIGKILL, a lost host) is shown as not alive
+            // for an hour, then left out; the file itself is not the server's to delete.
+            if age > Self.forgetAfter { continue }
             fields.removeAll { $0.0 == "alive" || $0.0 == "age" }
             fields.append(("alive", .bool(age < Self.workerTimeout(interval: fields.first { $0.0 == "status_interval" }?.1.doubleValue))))
             fields.append(("age", .double((max(0, age) * 10).rounded() / 10)))
