@@ -36,6 +36,9 @@ struct EventStream: Sendable {
         var tail = EventTail()
         var last = after
         var highest = 0
+        // The tail reads the whole file from its start (sending only what is past `after`), so the
+        // `finished` event's status is known here without reading the file again for the `end` event.
+        var status: String?
         var quietSince = ContinuousClock.now
         var missing = 0
         let index = RunIndex(spool: spool)
@@ -58,6 +61,7 @@ struct EventStream: Sendable {
                 switch tail.read(path) {
                 case .appended(let events), .replaced(let events):
                     highest = max(highest, events.last?.seq ?? 0)
+                    for e in events where e.type == "finished" { status = e["status"]?.stringValue }
                     for e in events where e.seq > last {
                         Self.frame(e, into: &out)
                         last = e.seq
@@ -67,7 +71,7 @@ struct EventStream: Sendable {
             }
             if state == .done || state == nil {
                 var end: [(String, JSON)] = [("state", .string(state?.rawValue ?? "gone")), ("last_seq", .int(highest))]
-                if state == .done, let s = RunIndex(spool: spool).summary(run, state: .done).status { end.append(("status", .string(s.rawValue))) }
+                if state == .done, let status { end.append(("status", .string(status))) }
                 out += Array("event: end\ndata: ".utf8) + JSON.object(end).encoded() + Array("\n\n".utf8)
                 try await writer.write(ByteBuffer(bytes: out))
                 return
