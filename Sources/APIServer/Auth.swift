@@ -12,7 +12,8 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: [String]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
+        // Decided on the segments the router matches: it skips empty ones, so `//api/v1/runs` is an API call too.
+        guard Self.isAPIPath(request.uri.path) else { return try await next(request, context) }
         if tokens.isEmpty {
             try Self.checkLocal(request)
         } else {
@@ -28,6 +29,10 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         return try await next(request, context)
+    }
+
+    static func isAPIPath(_ path: String) -> Bool {
+        path.split(separator: "/", omittingEmptySubsequences: true).first == "api"
     }
 
     static func checkLocal(_ request: Request) throws(APIError) {

@@ -93,7 +93,8 @@ struct EventStream: Sendable {
     static func frame(_ e: Event, into out: inout [UInt8]) {
         out += Array("id: \(e.seq)\nevent: ".utf8)
         // An event type is a plain word, but a hand-written line must not be able to inject SSE fields.
-        out += Array(e.type.filter { $0 != "\n" && $0 != "\r" }.utf8)
+        // (By bytes: Swift counts "\r\n" as one Character, which a Character filter would let through.)
+        out += Array(e.type.utf8).filter { $0 != 0x0A && $0 != 0x0D }
         out += Array("\ndata: ".utf8)
         // One line: the file's own line (it has no newline inside: JSON escapes them), else the re-encoded event.
         if let raw = e.raw, !raw.contains(0x0A), !raw.contains(0x0D) { out += raw } else { e.json.encode(into: &out) }

@@ -175,16 +175,25 @@ public final class RunWorktree {
         for i in 0..<git_status_list_entrycount(list) {
             guard let entry = git_status_byindex(list, i)?.pointee, let delta = entry.index_to_workdir?.pointee else { continue }
             let status = entry.status.rawValue
-            if status & GIT_STATUS_WT_DELETED.rawValue != 0, let file = delta.old_file.path {
-                try check("unstage \(String(cString: file))", path, git_index_remove_bypath(index, file))
-            } else if status & changed != 0, let file = delta.new_file.path {
-                let name = String(cString: file)
-                // A nested repository shows up as "dir/"; `git add -A` records it as a gitlink only with
-                // submodule setup, so it is left out here, as git leaves out what it cannot add.
-                if name.hasSuffix("/") { continue }
-                try check("stage \(name)", path, git_index_add_bypath(index, file))
+            guard let file = delta.new_file.path ?? delta.old_file.path else { continue }
+            var name = String(cString: file)
+            let conflicted = status & GIT_STATUS_CONFLICTED.rawValue != 0
+            if status & GIT_STATUS_WT_DELETED.rawValue != 0 || (conflicted && !Self.exists(repo, name)) {
+                try check("unstage \(name)", path, git_index_remove_bypath(index, name))
+            } else if status & changed != 0 || conflicted {
+                // Staging a conflicted path resolves it, as `git add -A` does (a step's `git merge` or
+                // `stash pop` may leave one); otherwise the tree could not be written.
+                // A nested repository shows up as "dir/": like `git add -A`, record it as a gitlink.
+                if name.hasSuffix("/") { name.removeLast() }
+                try check("stage \(name)", path, git_index_add_bypath(index, name))
             }
         }
+    }
+
+    static func exists(_ repo: Repo, _ relative: String) -> Bool {
+        guard let workdir = git_repository_workdir(repo.pointer) else { return false }
+        var st = stat()
+        return lstat(String(cString: workdir) + relative, &st) == 0
     }
 
     /// The unified diff from the base commit to the branch's head: everything the run changed.

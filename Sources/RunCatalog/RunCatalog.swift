@@ -250,8 +250,14 @@ public final class RunCatalog: Sendable {
         if scope == nil { state.withLock { $0.lastRescan = monotonicNow() } }
     }
 
-    /// Where a run's job file is now, looked up directly (three `lstat`s at most).
+    /// Where a run's job file is now, looked up directly. Three `lstat`s one after another can miss a job
+    /// that moves between them (a requeue from cur/ to new/ after new/ was looked at): a miss is looked up
+    /// once more before the run counts as gone.
     private func locate(_ key: String) -> (RunState, [UInt8])? {
+        locateOnce(key) ?? locateOnce(key)
+    }
+
+    private func locateOnce(_ key: String) -> (RunState, [UInt8])? {
         if key.hasPrefix(Self.droppedPrefix) {
             let name = Array(key.utf8.dropFirst(Self.droppedPrefix.utf8.count))
             return isRegularJob(spool.new.appending(bytes: name)) ? (.queued, name) : nil

@@ -212,7 +212,10 @@ struct RunsRoutes: Sendable {
                                      var left = file.size
                                      while left > 0 {
                                          let chunk = try file.read(max: min(left, 64 * 1024))
-                                         if chunk.isEmpty { break }
+                                         // Cut while being sent (a step truncating its log): fewer bytes than the
+                                         // Content-Length promised. Failing closes the connection, so no client
+                                         // waits for the rest or reads the next answer as body.
+                                         if chunk.isEmpty { throw ArtifactError.io("\(file.path) shrank while it was being sent") }
                                          left -= chunk.count
                                          try await writer.write(ByteBuffer(bytes: chunk))
                                      }

@@ -53,7 +53,9 @@ final class ServeProcess {
 
     /// Sends the path exactly as given over a plain socket (libcurl would resolve `..` and `.` segments first,
     /// the way browsers do; an attacker's client does not). Returns the status and the body.
-    func rawGet(_ path: String) throws -> (status: Int, body: String) {
+    func rawGet(_ path: String) throws -> (status: Int, body: String) { try raw("GET", path) }
+
+    func raw(_ method: String, _ path: String, headers: [String: String] = [:], body: String = "") throws -> (status: Int, body: String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
         defer { close(fd) }
@@ -63,7 +65,10 @@ final class ServeProcess {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         guard rc == 0 else { throw TestFailure("connect: errno \(errno)") }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(headers["Host"] ?? "127.0.0.1:\(port)")\r\nConnection: close\r\n"
+        for (k, v) in headers where k != "Host" { head += "\(k): \(v)\r\n" }
+        head += "Content-Length: \(body.utf8.count)\r\n\r\n"
+        let request = Array((head + body).utf8)
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)

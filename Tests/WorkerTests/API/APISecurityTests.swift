@@ -31,6 +31,12 @@ struct APISecurityTests {
         #expect(s.jobFiles(s.new).isEmpty)
         let stop = try await server.post("/api/v1/runs/20261125T091052535Z-48d7322361-x/stop")
         #expect(stop.status == 401)
+        // The router skips empty segments, so these reach the API too: the check must see them as API calls.
+        for path in ["//api/v1/runs", "/api//v1/runs", "///api/v1/status"] {
+            #expect(try server.raw("GET", path).status == 401, "\(path)")
+        }
+        #expect(try server.raw("POST", "//api/v1/runs", headers: ["Content-Type": "application/yaml"], body: "steps:\n  - run: echo\n").status == 401)
+        #expect(s.jobFiles(s.new).isEmpty)
         let created = try await server.post("/api/v1/runs", "steps:\n  - run: echo\n", headers: ["Authorization": "Bearer \(Self.token)"])
         #expect(created.status == 201)
         // The console's static files carry no data and load without a token, so it can ask for one.
@@ -63,6 +69,8 @@ struct APISecurityTests {
             let r = try await server.post("/api/v1/runs", job, headers: ["Host": host, "Origin": "http://\(host)"])
             #expect(r.status == 403, "\(host) → \(r.status)")
         }
+        let doubled = try server.raw("POST", "//api/v1/runs", headers: ["Origin": "http://evil.example", "Content-Type": "text/plain"], body: job)
+        #expect(doubled.status == 403, "a doubled slash must not skip the origin check")
         #expect(s.jobFiles(s.new).isEmpty)
         // The console itself (same origin) may.
         let same = try await server.post("/api/v1/runs", job, headers: ["Origin": "http://127.0.0.1:\(server.port)"])
