@@ -7,11 +7,11 @@ import SpoolCore
 
 /// An in-memory index of every run in a spool, for the HTTP API. It is a cache, never a source of truth:
 /// it is built from the spool on start, kept fresh by inotify on `new/ cur/ done/ control/`, and checked
-/// against the folders by a full rescan every `rescanInterval` (inotify cannot see other NFS clients).
+/// against the folders by the rescans its owner schedules (inotify cannot see other NFS clients).
 /// Killing the process loses nothing, and several processes can index one spool.
 ///
 /// Each run's events are read once and then only from the offset where the last read stopped, so a list
-/// request costs a filter and a sort of summaries in memory, not a read of 10,000 files.
+/// request is one pass over summaries kept newest first, not a read of 10,000 files.
 public final class RunCatalog: Sendable {
     public let spool: Spool
     private let state: Mutex<State>
@@ -138,8 +138,6 @@ public final class RunCatalog: Sendable {
     public func location(_ run: RunID) -> RunState? {
         state.withLock { s in s.position[run.rawValue].map { s.entries[$0].folder } }
     }
-
-    public var count: Int { state.withLock { $0.entries.count } }
 
     /// Runs by state and status, over the whole spool.
     public var counts: [(String, Int)] {
