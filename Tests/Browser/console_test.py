@@ -405,6 +405,29 @@ def scenario(c, args):
     c.wait(lambda: (c.run_state() or {}).get('status') == 'succeeded', 'run 1\u2019s page')
     c.home()
 
+    # ---- an agent run's patch.diff renders as a diff (the scripted provider: offline, no key)
+    agent_job = (
+        "title: Console test agent\n"
+        "workspace: workspaces/console-agent\n"
+        "labels: [browser-test]\n"
+        "agent:\n"
+        "  provider: scripted\n"
+        "  prompt: Write NOTES.md.\n"
+        "  script:\n"
+        "    - tool: write_file\n"
+        "      args: {path: NOTES.md, content: \"# Notes\\nwritten by the console test\\n\"}\n"
+        "    - say: Done.\n"
+    )
+    run3 = c.create_yaml(agent_job, name='agent.yaml')
+    c.wait(lambda: (c.run_state() or {}).get('status') == 'succeeded', 'the agent run to succeed', timeout=60)
+    c.wait(lambda: c.js("""const d = document.querySelector('[data-testid="diff"]');
+        return d ? Array.from(d.querySelectorAll('.d-add')).some(e => e.textContent.indexOf('+# Notes') === 0) : false;"""),
+        'patch.diff of run 3 to render with its added lines marked')
+    c.wait(lambda: any(e[1] == 'git.commit' for e in c.events()), 'a git.commit event in the timeline')
+    c.shot('run-diff.png')
+    log('agent run %s: patch.diff rendered as a diff' % run3)
+    c.home()
+
     # ---- phone width
     c.d.set_window_size(390, 844)
     c.wait(lambda: c.visible('runs-table'), 'the dashboard at 390 px')

@@ -25,7 +25,7 @@ struct BrowserTests {
         let output = p.logText
         #expect(finished, "the browser test did not finish in 240 s:\n\(output)")
         #expect(p.exitStatus == 0, "console_test.py failed:\n\(output)")
-        for name in ["dashboard.png", "modal.png", "run-live.png", "run-done.png", "phone.png"] {
+        for name in ["dashboard.png", "modal.png", "run-live.png", "run-done.png", "run-diff.png", "phone.png"] {
             #expect(FileManager.default.fileExists(atPath: shots + "/" + name), "no screenshot \(name)")
         }
         try? FileManager.default.removeItem(atPath: log)
