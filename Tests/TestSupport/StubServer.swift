@@ -42,6 +42,7 @@ public final class StubServer: @unchecked Sendable {
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         try? FileManager.default.removeItem(atPath: log)
+        try? FileManager.default.removeItem(atPath: log + ".port")
     }
 
     /// The folder of the fixture files (fakellm rules, recorded streams).
