@@ -114,6 +114,23 @@ def children(pid):
                 pass
     return out
 
+def claims(done, t0, first):
+    """From the `claimed` events in done/: ms from t0 (epoch seconds) to the first claim, and the mean
+    µs per claim over the first `first` claims (the cost of a claim while the queue is still that long)."""
+    from datetime import datetime
+    ts = []
+    with os.scandir(done) as it:
+        for e in it:
+            if e.name.endswith(".events.jsonl"):
+                with open(e.path, "rb") as f:
+                    for line in f:
+                        if b'"type":"claimed"' in line:
+                            ts.append(datetime.fromisoformat(json.loads(line)["ts"].replace("Z", "+00:00")).timestamp())
+                            break
+    ts.sort()
+    m = min(first, len(ts))
+    return {"first_claim_ms": 1e3 * (ts[0] - t0), "per_claim_us": 1e6 * (ts[m - 1] - ts[0]) / max(1, m - 1), "claims": len(ts)}
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "drop":
@@ -123,5 +140,7 @@ if __name__ == "__main__":
         sys.exit(0 if ok else 1)
     elif cmd == "latency":
         print(json.dumps(latency(sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))))
+    elif cmd == "claims":
+        print(json.dumps(claims(sys.argv[2], float(sys.argv[3]), int(sys.argv[4]))))
     elif cmd == "idle":
         print(json.dumps(idle(int(sys.argv[2]), float(sys.argv[3]))))

@@ -246,7 +246,7 @@ struct RunExecutor: Sendable {
 
     func readJob(_ path: FilePath, display: String) -> Result<Job, JobError> {
         let fd: Int32
-        do { fd = try Sys.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch {
+        do { fd = try Sys.openQueued(path) } catch {
             return .failure(JobError(reason: .invalidValue, file: display, message: "cannot open the job file: \(error)",
                                      expected: "a readable regular file", mayBeIncomplete: false))
         }

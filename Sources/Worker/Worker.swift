@@ -160,13 +160,18 @@ public final class Worker: Sendable {
                 logger.warning("ignoring \(FilePath(bytes: entry.name).display) in new/: not a regular file")
                 continue
             }
-            let path = spooler.spool.new.appending(bytes: entry.name)
-            guard let st = try? Sys.lstat(path) else { continue }
-            if options.config.settle > 0 && fsNow - st.mtime < options.config.settle {
+            let settle = options.config.settle
+            switch PriorityPeek.inspect(spooler.spool.new.appending(bytes: entry.name), wantPriority: { settle <= 0 || fsNow - $0 >= settle }) {
+            case .job(let mtime, .some(let priority)):
+                fresh.append((entry.name, priority, mtime))
+            case .job(_, .none):
                 unsettled += 1
+            case .notRegular:
+                loop.ignored.insert(entry.name)
+                logger.warning("ignoring \(FilePath(bytes: entry.name).display) in new/: not a regular file")
+            case .unavailable:
                 continue
             }
-            fresh.append((entry.name, PriorityPeek.priority(of: path), st.mtime))
         }
         // Forget ignored names that went away, so a regular file dropped under the same name is seen.
         if pruneIgnored { loop.ignored = loop.ignored.intersection(present) }

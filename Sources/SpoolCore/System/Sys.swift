@@ -14,6 +14,20 @@ public enum Sys {
         }
     }
 
+    /// Linux's `O_NOATIME` (asm-generic value); Glibc exports it only under `_GNU_SOURCE`.
+    static let noATime: Int32 = 0o1000000
+
+    /// Opens a file in the queue for reading without following a symlink, without blocking on a FIFO, and
+    /// with `O_NOATIME` where the kernel allows it (the file's owner, or CAP_FOWNER): reading a job to peek
+    /// at or parse it then does not dirty its inode, which on a queue of 100,000 files is half the read's cost.
+    public static func openQueued(_ path: FilePath) throws(SysError) -> Int32 {
+        do throws(SysError) {
+            return try open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | noATime)
+        } catch where error.errno == EPERM {
+            return try open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+        }
+    }
+
     /// The corresponding C function is `close`. EINTR is not retried: on Linux the fd is gone either way.
     public static func close(_ fd: Int32) {
         _ = Glibc.close(fd)
