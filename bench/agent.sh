@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 TURNS=${TURNS:-300}
 FILES=${FILES:-10000}
 scripts/deps.sh --bench >/dev/null
-swift build -c release --product agent-runner >&2
+swift build -c release --static-swift-stdlib --product agent-runner >&2
 bin=$PWD/.build/release/agent-runner
 work=$(mktemp -d "${TMPDIR:-/tmp}/agent-runner-agentbench.XXXXXX")
 trap 'rm -rf "$work"' EXIT

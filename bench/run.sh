@@ -15,7 +15,7 @@ LAT_SECONDS=$([ "$quick" = 1 ] && echo 3 || echo 10)
 IDLE_SECONDS=$([ "$quick" = 1 ] && echo 3 || echo 10)
 
 scripts/deps.sh --bench
-swift build -c release --product agent-runner >&2
+swift build -c release --static-swift-stdlib --product agent-runner >&2
 bin=$root/.build/release/agent-runner
 lib="python3 $root/bench/benchlib.py"
 mkdir -p bench/results
