@@ -3,7 +3,13 @@ import SpoolCore
 
 /// The worker loop's own bookkeeping. Only `Worker.run()` touches it.
 struct LoopState {
+    /// Runs doing their work: at most `concurrency`.
     var running: [RunID: RunContext] = [:]
+    /// Runs whose work is over and that are being finished (the `finished` event, its fsync, the moves to
+    /// done/). They do not count against `concurrency`, so one run's fsync does not hold up the next claim,
+    /// and concurrent fsyncs share the file system's journal commits. Bounded by `maxFinishing`.
+    var finishing: [RunID: RunContext] = [:]
+    let maxFinishing: Int
     var ignored = Set<[UInt8]>()
     /// Names waiting for a claim attempt: highest priority first, then by arrival second, then in an order
     /// private to this process, so that workers racing on one spool mostly reach for different files.
@@ -18,7 +24,9 @@ struct LoopState {
     var lastHeartbeat = 0.0
     let startedAt = Date().timeIntervalSince1970
 
-    init(options: WorkerOptions) {}
+    init(options: WorkerOptions) {
+        maxFinishing = max(16, 4 * options.config.concurrency)
+    }
 
     struct Candidate {
         var name: [UInt8]

@@ -23,6 +23,9 @@ struct RunExecutor: Sendable {
     let spooler: Spooler
     let options: WorkerOptions
     let logger: Logger
+    /// Called once a run's work is over and only its bookkeeping is left (the `finished` event, its fsync,
+    /// the moves to done/): the worker may claim the next job while that completes.
+    var workDone: @Sendable (RunID) -> Void = { _ in }
 
     func execute(_ ctx: RunContext) async -> RunEnd {
         let run = ctx.run
@@ -182,6 +185,7 @@ struct RunExecutor: Sendable {
         if ctx.isLost { return .lost }
         if ctx.eventLogFailed { return abandon(ctx) }
         ctx.markEnding()
+        workDone(ctx.run.id)
         let spooler = self.spooler
         let outcome = await Blocking.run { () throws(SpoolError) -> Bool in
             try spooler.finish(ctx.run, status: status, fields: fields)

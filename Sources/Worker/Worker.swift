@@ -16,6 +16,8 @@ public final class Worker: Sendable {
     enum Message: Sendable {
         case watch(WatchSignal)
         case runEnded(RunID, RunEnd)
+        /// The run's work is over; it is finishing (fsync and moves) and no longer takes a slot.
+        case workDone(RunID)
         case tick
         case shutdown
         case graceOver
@@ -33,7 +35,8 @@ public final class Worker: Sendable {
     public func run() async -> Int32 {
         var loop = LoopState(options: options)
         let spool = spooler.spool
-        let executor = RunExecutor(spooler: spooler, options: options, logger: logger)
+        var executor = RunExecutor(spooler: spooler, options: options, logger: logger)
+        executor.workDone = { [post] in post.yield(.workDone($0)) }
         let watcher: QueueWatcher
         do {
             watcher = try QueueWatcher(directory: spool.new, mode: options.watch, pollInterval: options.config.pollInterval)
@@ -75,8 +78,11 @@ public final class Worker: Sendable {
                             post.yield(.watch(.rescan(.poll)))
                         }
                     }
+                case .workDone(let run):
+                    if let ctx = loop.running.removeValue(forKey: run) { loop.finishing[run] = ctx }
                 case .runEnded(let run, let end):
                     loop.running[run] = nil
+                    loop.finishing[run] = nil
                     if case .logFailed = end { loop.hadErrors = true }
                 case .tick:
                     heartbeat(&loop)
@@ -98,8 +104,8 @@ public final class Worker: Sendable {
                     for ctx in loop.running.values { ctx.requestShutdown() }
                 }
                 if !loop.shuttingDown { claimWhileFree(&loop, group: &group, executor: executor) }
-                if loop.shuttingDown && loop.running.isEmpty { break }
-                if options.drain && loop.running.isEmpty && loop.isIdle && spoolIsEmpty() { break }
+                if loop.shuttingDown && loop.running.isEmpty && loop.finishing.isEmpty { break }
+                if options.drain && loop.running.isEmpty && loop.finishing.isEmpty && loop.isIdle && spoolIsEmpty() { break }
             }
         }
         ticker.cancel()
@@ -113,7 +119,8 @@ public final class Worker: Sendable {
     // MARK: claiming
 
     func claimWhileFree(_ loop: inout LoopState, group: inout DiscardingTaskGroup, executor: RunExecutor) {
-        while loop.running.count < options.config.concurrency, let name = loop.nextCandidate() {
+        while loop.running.count < options.config.concurrency, loop.finishing.count < loop.maxFinishing,
+              let name = loop.nextCandidate() {
             let owned: OwnedRun?
             do {
                 owned = try spooler.claim(name: name)
@@ -230,7 +237,7 @@ public final class Worker: Sendable {
         let body = JSON.object([
             ("worker", .string(a.id)), ("host", .string(a.host)), ("pid", .int(Int(a.pid))),
             ("concurrency", .int(options.config.concurrency)), ("watch", .string(options.watch.rawValue)),
-            ("runs", .array(loop.running.keys.sorted().map { .string($0.rawValue) })),
+            ("runs", .array((Array(loop.running.keys) + Array(loop.finishing.keys)).sorted().map { .string($0.rawValue) })),
             ("started_at", .string(Timestamp.rfc3339(loop.startedAt))),
             ("last_seen", .string(Timestamp.rfc3339(spooler.clock.now()))),
             ("shutting_down", .bool(loop.shuttingDown)),
