@@ -22,7 +22,7 @@ public enum JSONToolMode {
     /// own argument schema is enforced, so even a tiny model produces calls the tool accepts; Gemini's
     /// OpenAPI subset gets the plain `{name, arguments}` shape.
     /// Before the first tool result, `finish` is not offered: a model this small would otherwise often end at once.
-    static func schema(_ tools: [ToolDefinition], openAPISubset: Bool = false, allowFinish: Bool = true) -> JSON {
+    public static func schema(_ tools: [ToolDefinition], openAPISubset: Bool = false, allowFinish: Bool = true) -> JSON {
         if openAPISubset {
             let names: [JSON] = (tools.map(\.name) + [finish]).map { .string($0) }
             return .object([("type", .string("object")), ("properties", .object([

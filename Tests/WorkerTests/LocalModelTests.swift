@@ -23,9 +23,9 @@ extension Integration {
         }
 
         /// Returns once `/health` says the model is loaded (it accepts connections, answering 503, before that).
-        static func llamaServer() throws -> LocalServer {
+        static func llamaServer(_ extra: [String] = []) throws -> LocalServer {
             let server = try LocalServer(["llama-server-vulkan", "-m", try modelPath(), "--host", "127.0.0.1", "--port", "{port}",
-                                          "-c", "4096", "-t", "2", "-np", "1"], readyTimeout: 120)
+                                          "-c", "4096", "-t", "2", "-np", "1"] + extra, readyTimeout: 120)
             let deadline = Date().addingTimeInterval(90)
             while Date() < deadline {
                 let code = try TestSpool.shell("curl -s -o /dev/null -w '%{http_code}' -m 5 \(server.baseURL)/health")
@@ -44,7 +44,7 @@ extension Integration {
         }()
 
         /// One agent run that must write hello.txt through JSON tool mode and commit it.
-        static func writesAFile(provider: String, settings: String, stream: Bool) throws {
+        static func writesAFile(provider: String, settings: String, stream: Bool, env: [String: String] = [:]) throws {
             let s = try TestSpool(config: """
                 settle: 0s
                 providers:
@@ -68,7 +68,7 @@ extension Integration {
                   max_steps: 3
 
                 """)
-            #expect(try s.drain(timeout: 300) == 0)
+            #expect(try s.drain(env: env, timeout: 300) == 0)
             let run = try #require(s.runIDs(in: s.done).first)
             let ev = try s.events(run, in: s.done)
             let status = ev.last?["status"] as? String
@@ -103,10 +103,30 @@ extension Integration {
             try Self.writesAFile(provider: "openai", settings: "    base_url: \(server.baseURL)", stream: stream)
         }
 
-        /// The Anthropic provider against llama-server's `/v1/messages`, a real and independent implementation of
-        /// the Messages API. The server takes `tools` and `tool_choice` but does not enforce them for this model
-        /// and ignores every output constraint on that route, so the tiny model answers in prose: this checks the
-        /// wire contract (request accepted, the answer and usage decoded, streamed or not), not a tool call.
+        /// The Anthropic provider in JSON tool mode against llama-server's `/v1/messages`. That route takes no
+        /// per-request schema, so the server is started with the tool-call grammar as its default
+        /// (`scripts/tool-grammar.sh`, from `agent-runner tool-schema`). Without `finish` in the grammar the model
+        /// writes on until max_steps.
+        @Test(.enabled(if: llamaServerRuns, "the prebuilt llama-server-vulkan does not run on this CPU (it needs AVX-512)"),
+              arguments: [false, true])
+        func smolLM2WritesAFileThroughTheAnthropicProvider(stream: Bool) throws {
+            let grammar = NSTemporaryDirectory() + "tools-\(UUID().uuidString.prefix(8)).gbnf"
+            defer { try? FileManager.default.removeItem(atPath: grammar) }
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("scripts/tool-grammar.sh").path
+            _ = try TestSpool.shell("AGENT_RUNNER='\(Binary.path)' '\(script)' --no-finish write_file > '\(grammar)'")
+            #expect(try String(contentsOfFile: grammar, encoding: .utf8).contains("root ::="))
+            let server = try Self.llamaServer(["--grammar-file", grammar])
+            try Self.writesAFile(provider: "anthropic", settings: """
+                    base_url: \(server.baseURL)
+                    api_key_env: SMOL_KEY
+                """, stream: stream, env: ["SMOL_KEY": "sk-local-not-checked"])
+        }
+
+        /// The Anthropic provider with native tools against llama-server's `/v1/messages`, a real and independent
+        /// implementation of the Messages API. The server takes `tools` and `tool_choice` but does not enforce
+        /// them for this model, so the tiny model answers in prose: this checks the wire contract (request
+        /// accepted, the answer and usage decoded, streamed or not), not a tool call.
         @Test(.enabled(if: llamaServerRuns, "the prebuilt llama-server-vulkan does not run on this CPU (it needs AVX-512)"),
               arguments: [false, true])
         func anthropicProviderTalksToLlamaServer(stream: Bool) throws {
