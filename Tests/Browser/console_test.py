@@ -190,21 +190,31 @@ class Console:
             arguments[0].dispatchEvent(new Event('input', {bubbles: true}));""", el, text)
 
     def press(self, el):
-        # The top bar is sticky: bring the element to the middle so it cannot be under it.
-        self.js("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});", el)
-        el.click()
+        """Clicks an element, or what a function finds: a live list may re-render between finding an element
+        and clicking it, so with a function a stale element is looked up again."""
+        find = el if callable(el) else (lambda: el)
+        for attempt in range(5):
+            target = find()
+            try:
+                # The top bar is sticky: bring the element to the middle so it cannot be under it.
+                self.js("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});", target)
+                target.click()
+                return
+            except StaleElementReferenceException:
+                if not callable(el) or attempt == 4:
+                    raise
+                time.sleep(0.1)
 
     def click(self, testid):
-        el = self.wait(lambda: (lambda e: e if e is not None and e.is_enabled() else None)(self.visible(testid)),
-                       '%s to be visible and enabled' % testid)
-        self.press(el)
+        self.press(lambda: self.wait(lambda: (lambda e: e if e is not None and e.is_enabled() else None)(self.visible(testid)),
+                                     '%s to be visible and enabled' % testid))
 
     def current_run(self):
         m = re.match(r'^#/runs/([^/?#]+)', self.js('return location.hash;') or '')
         return m.group(1) if m else None
 
     def home(self):
-        self.press(self.q('home'))
+        self.press(lambda: self.q('home'))
         self.wait(lambda: self.visible('runs-table') or self.visible('runs-empty'), 'the dashboard')
 
     def create_yaml(self, text, name=None):
@@ -215,7 +225,7 @@ class Console:
         self.set_value(ta, text)
         if name is not None:
             self.set_value(self.q('input-name'), name)
-        self.press(self.q('submit-run'))
+        self.press(lambda: self.q('submit-run'))
         self.wait(lambda: not self.visible('modal'), 'the modal to close after a valid job')
         run = self.wait(self.current_run, 'the new run\u2019s detail page')
         self.wait(lambda: self.visible('run-header'), 'the run header')
@@ -281,7 +291,7 @@ def scenario(c, args):
     c.wait(lambda: c.visible('modal'), 'the create-run modal')
     c.click('mode-form')
     c.set_value(c.q('input-workspace'), '/etc/absolute')
-    c.press(c.q('submit-run'))
+    c.press(lambda: c.q('submit-run'))
     c.wait(lambda: c.field_error('prompt'), 'the client-side "prompt required" error')
     c.wait(lambda: c.field_error('workspace'), 'the client-side "workspace must be relative" error')
     log('client-side checks: prompt: %r; workspace: %r' % (c.field_error('prompt'), c.field_error('workspace')))
@@ -290,12 +300,12 @@ def scenario(c, args):
     c.click('mode-yaml')
     ta = c.wait(lambda: c.visible('yaml-input'), 'the YAML textarea')
     c.set_value(ta, '   \n')
-    c.press(c.q('submit-run'))
+    c.press(lambda: c.q('submit-run'))
     c.wait(lambda: c.field_error('yaml'), 'the client-side "empty job" error')
     log('client-side check: empty YAML: %r' % c.field_error('yaml'))
 
     c.set_value(ta, BAD_JOB)
-    c.press(c.q('submit-run'))
+    c.press(lambda: c.q('submit-run'))
     err = c.wait(lambda: (lambda t: t if t and 'line' in t else None)(c.field_error('yaml')), 'the server\u2019s line/column error')
     log('server error shown in the modal: %r' % err)
     if not re.search(r'line 4, column 5\b', err):
@@ -303,7 +313,7 @@ def scenario(c, args):
     if not c.visible('modal'):
         raise Failure('the modal closed after a rejected job')
     c.shot('modal.png')
-    c.press(c.q('modal-cancel'))
+    c.press(lambda: c.q('modal-cancel'))
     c.wait(lambda: not c.visible('modal'), 'the modal to close on Cancel')
 
     # ---- a ticking run, followed live
@@ -365,10 +375,10 @@ def scenario(c, args):
     # the artifact viewer shows the step's output
     art = c.js("""const a = Array.from(document.querySelectorAll('[data-testid="artifact"]')).find(a => /\\.stdout$/.test(a.dataset.path));
         return a ? a.dataset.path : null;""")
-    c.press(c.d.find_element(By.CSS_SELECTOR, '[data-testid="artifact"][data-path="%s"] button' % art))
+    c.press(lambda: c.d.find_element(By.CSS_SELECTOR, '[data-testid="artifact"][data-path="%s"] button' % art))
     c.wait(lambda: 'tick 25' in (c.js("""const t = document.querySelector('[data-testid="artifact-text"]'); return t ? t.textContent : '';""") or ''),
            'the artifact viewer to show %s' % art)
-    c.press(c.q('viewer-close'))
+    c.press(lambda: c.q('viewer-close'))
     log('artifact viewer shows %s' % art)
 
     # ---- a long run, stopped from its page
@@ -400,7 +410,7 @@ def scenario(c, args):
     c.set_value(c.q('filter-q'), '')
     c.wait(lambda: len(c.qs('run-row')) >= 2, 'the unfiltered table')
     # a row opens its run
-    c.press(c.d.find_element(By.CSS_SELECTOR, '[data-testid="run-row"][data-run-id="%s"] td:last-child' % run1))
+    c.press(lambda: c.d.find_element(By.CSS_SELECTOR, '[data-testid="run-row"][data-run-id="%s"] td:last-child' % run1))
     c.wait(lambda: c.current_run() == run1, 'a row click to open run 1')
     c.wait(lambda: (c.run_state() or {}).get('status') == 'succeeded', 'run 1\u2019s page')
     c.home()

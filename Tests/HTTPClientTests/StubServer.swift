@@ -45,9 +45,18 @@ func stub(_ path: String) -> String { StubServer.shared.url(path) }
 
 /// Polls the stub's record of client disconnects for up to `within` seconds.
 func serverSawClose(id: String, within: Double) async throws -> Bool {
+    try await stubFlag("closed", id: id, within: within)
+}
+
+/// Whether the stub has received the `/hang` request tagged `id` (a loaded machine may take a while to connect).
+func serverSawRequest(id: String, within: Double) async throws -> Bool {
+    try await stubFlag("opened", id: id, within: within)
+}
+
+func stubFlag(_ flag: String, id: String, within: Double) async throws -> Bool {
     let deadline = Date().addingTimeInterval(within)
     while Date() < deadline {
-        let r = try await HTTP.send(HTTPRequest(url: stub("/closed?id=\(id)")))
+        let r = try await HTTP.send(HTTPRequest(url: stub("/\(flag)?id=\(id)")))
         if r.text.contains("true") { return true }
         try await Task.sleep(for: .milliseconds(50))
     }

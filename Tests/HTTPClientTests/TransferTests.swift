@@ -119,7 +119,8 @@ import Testing
     @Test func cancellingTheConsumerAbortsAHangingTransferPromptly() async throws {
         let id = UUID().uuidString
         let task = Task { await collect(HTTPRequest(url: stub("/hang?id=\(id)"))) }
-        try await Task.sleep(for: .milliseconds(300))
+        // Cancel only once the request is on the wire: cancelling before the connection exists proves less.
+        #expect(try await serverSawRequest(id: id, within: 10))
         let (result, seconds) = await elapsed {
             task.cancel()
             return await task.value

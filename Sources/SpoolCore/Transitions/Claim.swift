@@ -11,7 +11,9 @@ extension Spooler {
     /// 2. `rename(new/NAME, cur/RUN.yaml)` — the claim itself. ENOENT with our target present is NFS's lost reply: we won.
     /// 3. `rename(new/RUN.events.jsonl, cur/…)` and `rename(new/RUN.artifacts, cur/…)` — only for runs with history.
     /// 4. append `queued` (fresh files only) and `claimed` to `cur/RUN.events.jsonl`.
-    public func claim(name: [UInt8]) throws(SpoolError) -> OwnedRun? {
+    /// 5. `fsync(cur/)` (`durability: fsync`), before the caller starts the run. With `sync: false` the
+    ///    caller does it (`syncClaims()`) off its own loop, before the run starts.
+    public func claim(name: [UInt8], sync: Bool = true) throws(SpoolError) -> OwnedRun? {
         let source = spool.new.appending(bytes: name)
         guard let st = try? Sys.lstat(source), st.isRegular else { return nil }
         let existing = JobName.runID(name)
@@ -82,10 +84,25 @@ extension Spooler {
                 throw SpoolError.eventLog(error, run: run)
             }
             faults.crash(at: .claimEventWritten)
+            // Make the claim survive a power cut before the run does anything: a rename that the journal
+            // never committed would put the job back in new/, and it would run twice.
+            if sync {
+                do throws(SysError) { try syncFolderIfDurable(.running) } catch {
+                    Sys.close(leaseFD)  // as above: the lease stays, and the run is requeued once it is stale
+                    throw error
+                }
+            }
             return OwnedRun(id: run, name: displayName, attempt: attempt, leaseInode: leaseInode, leaseFD: leaseFD,
                             events: log, claimedAt: now)
         } catch {
             throw SpoolError.from(error, call: "claim", path: source.display, hint: "check permissions and free space in the spool")
+        }
+    }
+
+    /// Step 5 of `claim` for claims made with `sync: false`: one `fsync(cur/)` makes every claim so far durable.
+    public func syncClaims() throws(SpoolError) {
+        do throws(SysError) { try syncFolderIfDurable(.running) } catch {
+            throw SpoolError.from(error, call: "fsync", path: spool.cur.display, hint: "check the spool's disk")
         }
     }
 }

@@ -84,6 +84,9 @@ extension Spooler {
         }
         faults.crash(at: isDone ? .finishEventsMoved : .requeueCompanionsMoved)
         try moveIfPresent(spool.jobFile(run, in: .running), spool.jobFile(run, in: state))
+        // The token goes only once the move is on disk: after a power cut, a run is either in its new
+        // folder or still has its token in cur/ for recovery to complete.
+        try syncFolderIfDurable(state)
         faults.crash(at: isDone ? .finishJobMoved : .requeueJobMoved)
         unlinkIfPresent(token)
         if isDone {

@@ -79,6 +79,11 @@ public struct Spooler: Sendable {
         if durability == .fsync { try log.sync() }
     }
 
+    /// fsyncs a state folder, so the renames into it so far survive a power cut (`durability: fsync`).
+    func syncFolderIfDurable(_ state: RunState) throws(SysError) {
+        if durability == .fsync { try Sys.fsyncDirectory(spool.folder(state)) }
+    }
+
     func fsNow() throws(SpoolError) -> Double {
         do { return try fsClock.now() } catch { throw .io(error, hint: "the spool's .clock/ folder must be writable") }
     }

@@ -9,6 +9,7 @@ extension Spooler {
     /// 1. append `queued` to `new/RUN.events.jsonl` (a file no worker mistakes for a job).
     /// 2. write `tmp/RUN.yaml`, `fsync` it.
     /// 3. `rename(tmp/RUN.yaml, new/RUN.yaml)` — the job appears in the queue whole, never half-written.
+    /// 4. `fsync(new/)` (`durability: fsync`).
     /// A crash before step 3 leaves an events file with no job (ignored) and perhaps a file in `tmp/`.
     public func submit(_ bytes: [UInt8], name: [UInt8], previous: RunID? = nil) throws(SpoolError) -> RunID {
         let run = RunID.make(now: clock.now(), host: actor.host)
@@ -30,6 +31,8 @@ extension Spooler {
                 throw error
             }
             try Sys.rename(staged, spool.jobFile(run, in: .queued))
+            // A submit that reported a run id must not be undone by a power cut.
+            try syncFolderIfDurable(.queued)
             return run
         } catch {
             unlinkIfPresent(spool.eventsFile(run, in: .queued))

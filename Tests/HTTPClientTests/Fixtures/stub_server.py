@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 gates = {}       # token -> threading.Event, released by /release
 closed = {}      # id -> True once the client went away during /hang or /forever
+opened = {}      # id -> True once a /hang request for it arrived
 lock = threading.Lock()
 
 
@@ -125,6 +126,8 @@ class Handler(BaseHTTPRequestHandler):
             self.fixed(code, '{"error":"status %d"}' % code, extra=extra)
         elif p == "/hang":
             # Sends nothing (not even headers) until the client goes away or 10 s pass.
+            with lock:
+                opened[q.get("id", "")] = True
             if self.client_gone(10):
                 with lock:
                     closed[q.get("id", "")] = True
@@ -147,6 +150,9 @@ class Handler(BaseHTTPRequestHandler):
         elif p == "/closed":
             with lock:
                 self.fixed(200, json.dumps({"closed": closed.get(q.get("id", ""), False)}))
+        elif p == "/opened":
+            with lock:
+                self.fixed(200, json.dumps({"opened": opened.get(q.get("id", ""), False)}))
         elif p == "/big":
             size = int(q.get("size", "1000000"))
             if q.get("length") == "1":
