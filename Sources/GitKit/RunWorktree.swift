@@ -172,11 +172,33 @@ public final class RunWorktree {
         try check("read the status", path, git_status_list_new(&list, repo.pointer, &opts))
         defer { git_status_list_free(list) }
         let changed = GIT_STATUS_WT_NEW.rawValue | GIT_STATUS_WT_MODIFIED.rawValue | GIT_STATUS_WT_TYPECHANGE.rawValue
-        for i in 0..<git_status_list_entrycount(list) {
+        // Many plain new or modified files: their blobs are written on several threads first.
+        var bulk: [String] = []
+        var inBulk = Set<String>()
+        let count = git_status_list_entrycount(list)
+        if ParallelStaging.applies(repo, count: count) {
+            for i in 0..<count {
+                guard let entry = git_status_byindex(list, i)?.pointee, let delta = entry.index_to_workdir?.pointee,
+                      let file = delta.new_file.path else { continue }
+                let status = entry.status.rawValue
+                // Not conflicted (staging resolves those, which git_index_add does not do), not a type change;
+                // symlinks and nested repositories are told apart later, by lstat, and staged one by one.
+                let plain = status & (GIT_STATUS_WT_NEW.rawValue | GIT_STATUS_WT_MODIFIED.rawValue) != 0
+                    && status & (GIT_STATUS_CONFLICTED.rawValue | GIT_STATUS_WT_DELETED.rawValue | GIT_STATUS_WT_TYPECHANGE.rawValue) == 0
+                let name = String(cString: file)
+                if plain && !name.hasSuffix("/") { bulk.append(name) }
+            }
+            if bulk.count >= ParallelStaging.threshold {
+                let rest = try ParallelStaging.stage(repo, index, paths: bulk)
+                inBulk = Set(bulk).subtracting(rest)
+            }
+        }
+        for i in 0..<count {
             guard let entry = git_status_byindex(list, i)?.pointee, let delta = entry.index_to_workdir?.pointee else { continue }
             let status = entry.status.rawValue
             guard let file = delta.new_file.path ?? delta.old_file.path else { continue }
             var name = String(cString: file)
+            if inBulk.contains(name) { continue }
             let conflicted = status & GIT_STATUS_CONFLICTED.rawValue != 0
             if status & GIT_STATUS_WT_DELETED.rawValue != 0 || (conflicted && !Self.exists(repo, name)) {
                 try check("unstage \(name)", path, git_index_remove_bypath(index, name))

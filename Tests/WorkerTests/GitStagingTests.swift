@@ -33,4 +33,33 @@ struct GitStagingTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try sh(dir, "git diff --cached --name-only; git status --porcelain | grep -v '^??' ; true") == "")
     }
+
+    /// Over `ParallelStaging.threshold` files the blobs are written on several threads and the entries added
+    /// from lstat: the tree must be the one `git add -A` makes of the same files, executables, symlinks,
+    /// a nested repository and a CRLF-normalising .gitattributes included, on a first and a later commit.
+    @Test func manyFilesStageLikeTheGitCLI() throws {
+        let base = NSTemporaryDirectory() + "ar-bulk-\(UUID().uuidString)"
+        let dir = base + "/w"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        _ = try sh(dir, "git init -q -b main && printf '*.txt text eol=lf\\n' > .gitattributes && echo '*.log' > .gitignore && "
+                     + "for d in 0 1 2 3 4 5 6 7; do mkdir -p d$d/e; for i in $(seq 1 50); do echo \"$d $i\" > d$d/f$i; "
+                     + "printf 'line\\r\\nnext\\r\\n' > d$d/e/t$i.txt; done; done && chmod +x d1/f* d3/e/t1.txt && "
+                     + "ln -s d0/f1 top-link && ln -s ../f2 d2/e/link && echo x > skip.log && "
+                     + "mkdir sub && cd sub && git init -q && echo s > s && git add s && git commit -qm s")
+        func expectSameTreeAsGitCLI(_ note: Comment) throws {
+            _ = try sh(base, "rm -rf cli && cp -a w cli")
+            let expected = try sh(base + "/cli", "git add -A && git write-tree")
+            let r = try TestSpool.cli(["git-commit", dir])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try sh(dir, "git rev-parse 'HEAD^{tree}'") == expected, note)
+            #expect(try sh(dir, "git status --porcelain") == "", note)
+        }
+        try expectSameTreeAsGitCLI("first commit of 800 files")
+        #expect(try sh(dir, "git ls-files -s d1/f1 d0/f1 top-link sub | awk '{print $1}'") == "100644\n100755\n160000\n120000\n")
+        _ = try sh(dir, "for d in 0 2 4 6; do for i in $(seq 1 50); do echo more >> d$d/f$i; printf 'x\\r\\n' >> d$d/e/t$i.txt; done; done && "
+                     + "chmod +x d0/f3 && rm d5/f1 && rm top-link && echo now-a-file > top-link")
+        try expectSameTreeAsGitCLI("400 files modified, a mode change, a deletion, a symlink that became a file")
+        #expect(try sh(dir, "git fsck --no-progress 2>&1; echo rc=$?").hasSuffix("rc=0\n"))
+    }
 }
