@@ -158,11 +158,25 @@ public final class RunWorktree {
     }
 
     /// Stages what differs between the index and the working tree, like `git add -A`: new and modified
-    /// files are added, deleted ones removed, ignored ones left alone. The status scan uses the index's
-    /// stat cache, so unchanged files are only stat'ed; `git_index_add_all("*")` instead ran every path
-    /// of the tree through its pathspec and attribute checks (bench/README.md has the numbers).
+    /// files are added, deleted ones removed, ignored ones left alone. `WorkdirScan` finds them with the
+    /// lstat of tracked files on several threads; where it declines, libgit2's status scan (one thread)
+    /// does. Both use the index's stat cache, so unchanged files are only stat'ed; `git_index_add_all("*")`
+    /// instead ran every path of the tree through its pathspec and attribute checks (bench/README.md).
     static func stageChanges(_ repo: Repo, _ index: OpaquePointer?) throws(GitError) {
         let path = repo.path
+        if let changes = WorkdirScan.scan(repo, index) {
+            for name in changes.deleted { try check("unstage \(name)", path, git_index_remove_bypath(index, name)) }
+            var rest = changes.changed
+            if ParallelStaging.applies(repo, count: rest.count) {
+                let files = rest.filter { !$0.hasSuffix("/") }
+                rest = try ParallelStaging.stage(repo, index, paths: files) + rest.filter { $0.hasSuffix("/") }
+            }
+            for var name in rest {
+                if name.hasSuffix("/") { name.removeLast() }  // a nested repository, recorded as a gitlink
+                try check("stage \(name)", path, git_index_add_bypath(index, name))
+            }
+            return
+        }
         var opts = git_status_options()
         try check("status options", path, git_status_options_init(&opts, UInt32(GIT_STATUS_OPTIONS_VERSION)))
         opts.show = GIT_STATUS_SHOW_WORKDIR_ONLY
