@@ -113,14 +113,18 @@ R[lat_ar]=$(median "${lat_ar[@]}"); R[lat_mv]=$(median "${lat_mv[@]}")
 #    final `sync` (the drain's own writes reach the disk, whatever K), less the same on an empty spool.
 #    Nothing is deleted between rounds. From the events: how long the start-up scan held back the first
 #    claim, and the claim rate over the first SCALE_FIRST claims, while the queue is still K long.
-#    Rounds interleave the queue lengths; each row is the median of the rounds.
+#    Rounds interleave the queue lengths, each round starting one length further on (1k 10k 100k, then
+#    10k 100k 1k, then 100k 1k 10k), so no length always runs right after the 100,000-file round and its
+#    writeback; each row is the median of the rounds.
 SCALE_ROUNDS=${BENCH_SCALE_ROUNDS:-$([ "$quick" = 1 ] && echo 1 || echo 3)}
 SCALE_FIRST=2000
 declare -A SC
 for round in $(seq "$SCALE_ROUNDS"); do
   s=$(spool "scale-empty-$round" none); sync; t0=$(now); "$bin" worker --spool "$s" --drain --claim-only 2>/dev/null; sync; t1=$(now)
   empty=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$t1")
-  for k in $SCALES; do
+  read -r -a order <<< "$SCALES"
+  shift_by=$(( (round - 1) % ${#order[@]} ))
+  for k in "${order[@]:$shift_by}" "${order[@]:0:$shift_by}"; do
     s=$(spool "scale-$k-$round" none)
     $lib drop "$s" "$k"; sync; sleep 1
     t0=$(now); "$bin" worker --spool "$s" --drain --claim-only 2>/dev/null; sync; t1=$(now)

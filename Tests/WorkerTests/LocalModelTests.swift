@@ -36,6 +36,9 @@ extension Integration {
             throw TestFailure("llama-server did not become ready; log:\n\((try? String(contentsOfFile: server.log, encoding: .utf8))?.suffix(2000) ?? "")")
         }
 
+        static let needsLlamaServer = ConditionTrait.enabled(if: llamaServerRuns,
+                                                             "the prebuilt llama-server-vulkan does not run on this CPU (it needs AVX-512)")
+
         /// Whether the prebuilt llama-server runs on this CPU: it must start and answer one completion.
         static let llamaServerRuns: Bool = {
             guard let server = try? llamaServer() else { return false }
@@ -43,34 +46,39 @@ extension Integration {
             return answer.contains("\"choices\"")
         }()
 
-        /// One agent run that must write hello.txt through JSON tool mode and commit it.
-        static func writesAFile(provider: String, settings: String, stream: Bool, env: [String: String] = [:]) throws {
+        /// Runs one agent job against `provider` (its config lines in `settings`, indented for `providers:`)
+        /// and returns the spool, the run and its events.
+        static func agentRun(provider: String, settings: String, stream: Bool, env: [String: String] = [:],
+                             agent: String) throws -> (s: TestSpool, run: String, events: [[String: Any]]) {
             let s = try TestSpool(config: """
                 settle: 0s
                 providers:
                   \(provider):
                 \(settings)
-                    tool_mode: json
-                    max_output_tokens: 120
                     stream: \(stream)
                     timeout: 2m
 
                 """)
             _ = try s.makeRepository()
-            try s.drop("smol.yaml", """
-                workspace: ../repo
-                agent:
-                  provider: \(provider)
-                  model: smollm2
+            try s.drop("smol.yaml", "workspace: ../repo\nagent:\n  provider: \(provider)\n  model: smollm2\n" + agent)
+            #expect(try s.drain(env: env, timeout: 300) == 0)
+            let run = try #require(s.runIDs(in: s.done).first)
+            return (s, run, try s.events(run, in: s.done))
+        }
+
+        /// One agent run that must write hello.txt through JSON tool mode and commit it.
+        static func writesAFile(provider: String, settings: String, stream: Bool, env: [String: String] = [:]) throws {
+            let (s, _, ev) = try agentRun(provider: provider, settings: settings + """
+
+                    tool_mode: json
+                    max_output_tokens: 120
+                """, stream: stream, env: env, agent: """
                   tools: [write_file]
                   system: You write files.
                   prompt: Create the file hello.txt containing the word hi.
                   max_steps: 3
 
                 """)
-            #expect(try s.drain(env: env, timeout: 300) == 0)
-            let run = try #require(s.runIDs(in: s.done).first)
-            let ev = try s.events(run, in: s.done)
             let status = ev.last?["status"] as? String
             #expect(status == "succeeded" || (ev.last?["reason"] as? String ?? "").contains("max_steps"), "\(ev.last ?? [:])")
             let responses = ev.filter { $0["type"] as? String == "llm.response" }
@@ -96,8 +104,7 @@ extension Integration {
                 """, stream: stream)
         }
 
-        @Test(.enabled(if: llamaServerRuns, "the prebuilt llama-server-vulkan does not run on this CPU (it needs AVX-512)"),
-              arguments: [false, true])
+        @Test(needsLlamaServer, arguments: [false, true])
         func smolLM2WritesAFileThroughLlamaServer(stream: Bool) throws {
             let server = try Self.llamaServer()
             try Self.writesAFile(provider: "openai", settings: "    base_url: \(server.baseURL)", stream: stream)
@@ -107,8 +114,7 @@ extension Integration {
         /// per-request schema, so the server is started with the tool-call grammar as its default
         /// (`scripts/tool-grammar.sh`, from `agent-runner tool-schema`). Without `finish` in the grammar the model
         /// writes on until max_steps.
-        @Test(.enabled(if: llamaServerRuns, "the prebuilt llama-server-vulkan does not run on this CPU (it needs AVX-512)"),
-              arguments: [false, true])
+        @Test(needsLlamaServer, arguments: [false, true])
         func smolLM2WritesAFileThroughTheAnthropicProvider(stream: Bool) throws {
             let grammar = NSTemporaryDirectory() + "tools-\(UUID().uuidString.prefix(8)).gbnf"
             defer { try? FileManager.default.removeItem(atPath: grammar) }
@@ -127,35 +133,19 @@ extension Integration {
         /// implementation of the Messages API. The server takes `tools` and `tool_choice` but does not enforce
         /// them for this model, so the tiny model answers in prose: this checks the wire contract (request
         /// accepted, the answer and usage decoded, streamed or not), not a tool call.
-        @Test(.enabled(if: llamaServerRuns, "the prebuilt llama-server-vulkan does not run on this CPU (it needs AVX-512)"),
-              arguments: [false, true])
+        @Test(needsLlamaServer, arguments: [false, true])
         func anthropicProviderTalksToLlamaServer(stream: Bool) throws {
             let server = try Self.llamaServer()
-            let s = try TestSpool(config: """
-                settle: 0s
-                providers:
-                  anthropic:
+            let (s, run, ev) = try Self.agentRun(provider: "anthropic", settings: """
                     base_url: \(server.baseURL)
                     api_key_env: SMOL_KEY
                     max_output_tokens: 40
-                    stream: \(stream)
-                    timeout: 2m
-
-                """)
-            _ = try s.makeRepository()
-            try s.drop("smol.yaml", """
-                workspace: ../repo
-                agent:
-                  provider: anthropic
-                  model: smollm2
+                """, stream: stream, env: ["SMOL_KEY": "sk-local-not-checked"], agent: """
                   tools: [write_file]
                   prompt: Say hi.
                   max_steps: 2
 
                 """)
-            #expect(try s.drain(env: ["SMOL_KEY": "sk-local-not-checked"], timeout: 300) == 0)
-            let run = try #require(s.runIDs(in: s.done).first)
-            let ev = try s.events(run, in: s.done)
             #expect(ev.last?["status"] as? String == "succeeded", "\(ev.last ?? [:])")
             let responses = ev.filter { $0["type"] as? String == "llm.response" }
             let first = try #require(responses.first)
