@@ -13,7 +13,7 @@ enum RunEnd: Sendable {
     case requeued
     /// Another worker took the run over; nothing was written.
     case lost
-    /// Its events could not be written; it stays in cur/ until its lease goes stale.
+    /// Its events, or its claim (fsync of cur/), could not be written; it stays in cur/ until its lease goes stale.
     case logFailed
 }
 

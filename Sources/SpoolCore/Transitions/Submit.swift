@@ -31,13 +31,16 @@ extension Spooler {
                 throw error
             }
             try Sys.rename(staged, spool.jobFile(run, in: .queued))
-            // A submit that reported a run id must not be undone by a power cut.
-            try syncFolderIfDurable(.queued)
-            return run
         } catch {
             unlinkIfPresent(spool.eventsFile(run, in: .queued))
             throw .io(error, hint: "check that the spool is writable and has free space")
         }
+        // A submit that reported a run id must not be undone by a power cut. The job is queued already, so
+        // a failure here keeps its files and says so (submitting again would queue it twice).
+        do throws(SysError) { try syncFolderIfDurable(.queued) } catch {
+            throw .io(error, hint: "the job is queued as \(run), but new/ could not be synced to disk: check the spool's disk before relying on it")
+        }
+        return run
     }
 
     /// Sends a finished run back to the queue as a new run whose `queued` event links to it
