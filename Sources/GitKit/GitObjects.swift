@@ -35,6 +35,19 @@ final class Repo {
         return oid
     }
 
+    /// Boolean config flags as they are now: `default` where unset, nil where unreadable.
+    func flags(_ names: [(name: String, default: Bool)]) -> [Bool?] {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, pointer) == 0 else { return names.map { _ in nil } }
+        defer { git_config_free(config) }
+        return names.map { flag in
+            var v: Int32 = 0
+            let rc = git_config_get_bool(&v, config, flag.name)
+            if rc == GIT_ENOTFOUND.rawValue { return flag.default }
+            return rc == 0 ? v != 0 : nil
+        }
+    }
+
     func referenceID(_ name: String) -> git_oid? {
         var oid = git_oid()
         return git_reference_name_to_id(&oid, pointer, name) == 0 ? oid : nil

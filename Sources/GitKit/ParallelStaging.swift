@@ -16,12 +16,7 @@ enum ParallelStaging {
     static func applies(_ repo: Repo, count: Int) -> Bool {
         guard count >= threshold, ProcessInfo.processInfo.activeProcessorCount > 1,
               git_libgit2_features() & Int32(GIT_FEATURE_THREADS.rawValue) != 0 else { return false }
-        var config: OpaquePointer?
-        guard git_repository_config_snapshot(&config, repo.pointer) == 0 else { return false }
-        defer { git_config_free(config) }
-        var fileMode: Int32 = 1
-        let rc = git_config_get_bool(&fileMode, config, "core.filemode")
-        return rc == GIT_ENOTFOUND.rawValue || (rc == 0 && fileMode != 0)
+        return repo.flags([("core.filemode", true)]) == [true]
     }
 
     /// One file's blob id and the `lstat` taken before its content was read.

@@ -163,20 +163,27 @@ public final class RunWorktree {
     /// does. Both use the index's stat cache, so unchanged files are only stat'ed; `git_index_add_all("*")`
     /// instead ran every path of the tree through its pathspec and attribute checks (bench/README.md).
     static func stageChanges(_ repo: Repo, _ index: OpaquePointer?) throws(GitError) {
+        let changes: WorkdirScan.Changes
+        if let scanned = WorkdirScan.scan(repo, index) { changes = scanned } else { changes = try statusChanges(repo) }
         let path = repo.path
-        if let changes = WorkdirScan.scan(repo, index) {
-            for name in changes.deleted { try check("unstage \(name)", path, git_index_remove_bypath(index, name)) }
-            var rest = changes.changed
-            if ParallelStaging.applies(repo, count: rest.count) {
-                let files = rest.filter { !$0.hasSuffix("/") }
-                rest = try ParallelStaging.stage(repo, index, paths: files) + rest.filter { $0.hasSuffix("/") }
-            }
-            for var name in rest {
-                if name.hasSuffix("/") { name.removeLast() }  // a nested repository, recorded as a gitlink
-                try check("stage \(name)", path, git_index_add_bypath(index, name))
-            }
-            return
+        for name in changes.deleted { try check("unstage \(name)", path, git_index_remove_bypath(index, name)) }
+        var rest = changes.changed
+        // Many files: their blobs are written on several threads. Not while the index holds conflicts:
+        // `git_index_add_bypath` resolves them (as `git add -A` does), `git_index_add` would not.
+        if git_index_has_conflicts(index) == 0, ParallelStaging.applies(repo, count: rest.count) {
+            rest = try ParallelStaging.stage(repo, index, paths: rest.filter { !$0.hasSuffix("/") }) + rest.filter { $0.hasSuffix("/") }
         }
+        for var name in rest {
+            if name.hasSuffix("/") { name.removeLast() }  // a nested repository: like `git add -A`, a gitlink
+            try check("stage \(name)", path, git_index_add_bypath(index, name))
+        }
+    }
+
+    /// The changes as libgit2's status scan sees them. A conflicted path is staged as the working tree has it
+    /// (a step's `git merge` or `stash pop` may leave one; otherwise the tree could not be written), or
+    /// removed where the working tree has no file.
+    static func statusChanges(_ repo: Repo) throws(GitError) -> WorkdirScan.Changes {
+        let path = repo.path
         var opts = git_status_options()
         try check("status options", path, git_status_options_init(&opts, UInt32(GIT_STATUS_OPTIONS_VERSION)))
         opts.show = GIT_STATUS_SHOW_WORKDIR_ONLY
@@ -186,44 +193,20 @@ public final class RunWorktree {
         try check("read the status", path, git_status_list_new(&list, repo.pointer, &opts))
         defer { git_status_list_free(list) }
         let changed = GIT_STATUS_WT_NEW.rawValue | GIT_STATUS_WT_MODIFIED.rawValue | GIT_STATUS_WT_TYPECHANGE.rawValue
-        // Many plain new or modified files: their blobs are written on several threads first.
-        var bulk: [String] = []
-        var inBulk = Set<String>()
-        let count = git_status_list_entrycount(list)
-        if ParallelStaging.applies(repo, count: count) {
-            for i in 0..<count {
-                guard let entry = git_status_byindex(list, i)?.pointee, let delta = entry.index_to_workdir?.pointee,
-                      let file = delta.new_file.path else { continue }
-                let status = entry.status.rawValue
-                // Not conflicted (staging resolves those, which git_index_add does not do), not a type change;
-                // symlinks and nested repositories are told apart later, by lstat, and staged one by one.
-                let plain = status & (GIT_STATUS_WT_NEW.rawValue | GIT_STATUS_WT_MODIFIED.rawValue) != 0
-                    && status & (GIT_STATUS_CONFLICTED.rawValue | GIT_STATUS_WT_DELETED.rawValue | GIT_STATUS_WT_TYPECHANGE.rawValue) == 0
-                let name = String(cString: file)
-                if plain && !name.hasSuffix("/") { bulk.append(name) }
-            }
-            if bulk.count >= ParallelStaging.threshold {
-                let rest = try ParallelStaging.stage(repo, index, paths: bulk)
-                inBulk = Set(bulk).subtracting(rest)
-            }
-        }
-        for i in 0..<count {
+        var changes = WorkdirScan.Changes()
+        for i in 0..<git_status_list_entrycount(list) {
             guard let entry = git_status_byindex(list, i)?.pointee, let delta = entry.index_to_workdir?.pointee else { continue }
             let status = entry.status.rawValue
             guard let file = delta.new_file.path ?? delta.old_file.path else { continue }
-            var name = String(cString: file)
-            if inBulk.contains(name) { continue }
+            let name = String(cString: file)
             let conflicted = status & GIT_STATUS_CONFLICTED.rawValue != 0
             if status & GIT_STATUS_WT_DELETED.rawValue != 0 || (conflicted && !Self.exists(repo, name)) {
-                try check("unstage \(name)", path, git_index_remove_bypath(index, name))
+                changes.deleted.append(name)
             } else if status & changed != 0 || conflicted {
-                // Staging a conflicted path resolves it, as `git add -A` does (a step's `git merge` or
-                // `stash pop` may leave one); otherwise the tree could not be written.
-                // A nested repository shows up as "dir/": like `git add -A`, record it as a gitlink.
-                if name.hasSuffix("/") { name.removeLast() }
-                try check("stage \(name)", path, git_index_add_bypath(index, name))
+                changes.changed.append(name)  // a nested repository shows up as "dir/"
             }
         }
+        return changes
     }
 
     static func exists(_ repo: Repo, _ relative: String) -> Bool {

@@ -93,17 +93,8 @@ enum WorkdirScan {
 
     /// Whether the repository's configuration is what this scan's rules assume.
     static func defaults(_ repo: Repo) -> Bool {
-        var config: OpaquePointer?
-        guard git_repository_config_snapshot(&config, repo.pointer) == 0 else { return false }
-        defer { git_config_free(config) }
-        func flag(_ name: String, default value: Bool) -> Bool? {
-            var v: Int32 = 0
-            let rc = git_config_get_bool(&v, config, name)
-            if rc == GIT_ENOTFOUND.rawValue { return value }
-            return rc == 0 ? v != 0 : nil
-        }
-        return flag("core.filemode", default: true) == true && flag("core.symlinks", default: true) == true
-            && flag("core.ignorecase", default: false) == false && flag("core.sparsecheckout", default: false) == false
+        repo.flags([("core.filemode", true), ("core.symlinks", true), ("core.ignorecase", false), ("core.sparsecheckout", false)])
+            == [true, true, false, false]
     }
 
     enum Verdict { case same, changed, gone }

@@ -29,8 +29,10 @@ struct RunExecutor: Sendable {
 
     func execute(_ ctx: RunContext) async -> RunEnd {
         let run = ctx.run
-        // The claim's step 5: nothing of the run happens before its claim is on disk.
-        if case .failure(let error) = await Blocking.run({ [spooler] () throws(SpoolError) in try spooler.syncClaims() }) {
+        // The claim's step 5: nothing of the run happens before its claim is on disk (no thread where there
+        // is nothing to sync).
+        if spooler.durability == .fsync,
+           case .failure(let error) = await Blocking.run({ [spooler] () throws(SpoolError) in try spooler.syncClaims() }) {
             logger.error("claimed \(run.displayName) but cannot make the claim durable, so it does not start: \(error); it is requeued once its lease is stale",
                          metadata: ["run": "\(run.id)"])
             return .logFailed
