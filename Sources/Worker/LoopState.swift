@@ -21,7 +21,8 @@ struct LoopState {
     var scannedSinceIdle = false
     var shuttingDown = false
     var hadErrors = false
-    var lastHeartbeat = 0.0
+    /// Whether the spool folder is still at its path; no claims unless `.present`.
+    var spoolPresence: SpoolPresence = .present
     let startedAt = Date().timeIntervalSince1970
 
     init(options: WorkerOptions) {

@@ -174,7 +174,8 @@ struct RunExecutor: Sendable {
     /// Appends an event unless the run was lost; a write error marks the run unloggable.
     func emit(_ ctx: RunContext, _ type: String, _ fields: [(String, JSON)]) -> Bool {
         if ctx.isLost || ctx.eventLogFailed { return false }
-        guard spooler.owns(ctx.run) else {
+        // A spool folder that is away is not a lost lease: the events file is written through its fd meanwhile.
+        guard spooler.checkLease(ctx.run) != .lost else {
             ctx.markLost()
             logger.error("lost the lease on \(ctx.run.id); stopping it here", metadata: ["run": "\(ctx.run.id)"])
             return false

@@ -12,6 +12,8 @@ public final class Worker: Sendable {
     let logger: Logger
     let inbox: AsyncStream<Message>
     let post: AsyncStream<Message>.Continuation
+    /// Renews the leases on its own thread and paces the loop's `tick`.
+    let keeper: LeaseKeeper
 
     enum Message: Sendable {
         case watch(WatchSignal)
@@ -28,6 +30,7 @@ public final class Worker: Sendable {
         self.options = options
         self.logger = logger
         (inbox, post) = AsyncStream.makeStream(of: Message.self)
+        keeper = LeaseKeeper(spooler: spooler, interval: max(0.05, min(options.config.lease / 3, 1.0)), logger: logger)
     }
 
     /// Runs until SIGTERM/SIGINT (or, with `--drain`, until the spool is empty). Returns the exit status:
@@ -47,15 +50,10 @@ public final class Worker: Sendable {
         }
         let signals = installSignalHandlers()
         let heartbeatEvery = max(0.05, min(options.config.lease / 3, 1.0))
-        let ticker = Task { [post] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(heartbeatEvery))
-                post.yield(.tick)
-            }
-        }
+        keeper.start { [post] in post.yield(.tick) }
         logger.info("worker started", metadata: ["worker": "\(spooler.actor.id)", "spool": "\(spool.root.display)",
                                                  "concurrency": "\(options.config.concurrency)", "watch": "\(options.watch.rawValue)"])
-        report(recovery: spooler.recover(), loop: &loop)
+        report(recovery: spooler.recover(sparing: keeper.heldLeases), loop: &loop)
 
         await withDiscardingTaskGroup { group in
             for await message in inbox {
@@ -66,7 +64,9 @@ public final class Worker: Sendable {
                     let contended = !loop.isHeapEmpty || loop.running.count >= options.config.concurrency
                     loop.enqueue(name, priority: contended ? PriorityPeek.priority(of: spool.new.appending(bytes: name)) : 0)
                 case .watch(.rescan(let reason)):
-                    if reason != .startup { report(recovery: spooler.recover(), loop: &loop) }
+                    // While the spool folder is away there is nothing to list or recover.
+                    guard spoolIsHere(&loop, watcher: watcher) else { break }
+                    if reason != .startup { report(recovery: spooler.recover(sparing: keeper.heldLeases), loop: &loop) }
                     rescan(&loop, reason: reason)
                     loop.settleRecheckPending = false
                     if loop.unsettled > 0 && !loop.shuttingDown {
@@ -85,6 +85,7 @@ public final class Worker: Sendable {
                     loop.finishing[run] = nil
                     if case .logFailed = end { loop.hadErrors = true }
                 case .tick:
+                    _ = spoolIsHere(&loop, watcher: watcher)
                     heartbeat(&loop)
                     writeStatus(loop, every: heartbeatEvery)
                 case .shutdown:
@@ -103,12 +104,12 @@ public final class Worker: Sendable {
                 case .graceOver:
                     for ctx in loop.running.values { ctx.requestShutdown() }
                 }
-                if !loop.shuttingDown { claimWhileFree(&loop, group: &group, executor: executor) }
+                if !loop.shuttingDown && loop.spoolPresence == .present { claimWhileFree(&loop, group: &group, executor: executor) }
                 if loop.shuttingDown && loop.running.isEmpty && loop.finishing.isEmpty { break }
                 if options.drain && loop.running.isEmpty && loop.finishing.isEmpty && loop.isIdle && spoolIsEmpty() { break }
             }
         }
-        ticker.cancel()
+        keeper.stop()
         watcher.stop()
         signals.forEach { $0.cancel() }
         try? Sys.unlink(spool.workerFile(spooler.actor))
@@ -141,8 +142,10 @@ public final class Worker: Sendable {
             logger.debug("claimed", metadata: ["run": "\(owned.id)", "name": "\(owned.displayName)"])
             let ctx = RunContext(run: owned)
             loop.running[owned.id] = ctx
-            group.addTask { [post] in
+            keeper.add(ctx)
+            group.addTask { [post, keeper] in
                 let end = await executor.execute(ctx)
+                keeper.remove(ctx)
                 post.yield(.runEnded(owned.id, end))
             }
         }
@@ -207,21 +210,14 @@ public final class Worker: Sendable {
 
     // MARK: leases and status
 
+    /// A visible pulse in the event log for long steps. The lease itself is renewed far more often, by `keeper`.
     func heartbeat(_ loop: inout LoopState) {
         let now = monotonicNow()
-        guard now - loop.lastHeartbeat >= max(0.05, options.config.lease / 3) * 0.9 else { return }
-        loop.lastHeartbeat = now
         for (run, ctx) in loop.running where !ctx.isLost {
-            if !spooler.heartbeat(ctx.run) {
-                // The run's own task is finishing or requeueing it right now: the lease became its token.
-                if ctx.isEnding { continue }
-                logger.error("lost the lease on \(run): another worker took it over; stopping it here without writing to done/")
-                ctx.markLost()
-            } else if !ctx.eventLogFailed, ctx.heartbeatEventDue(every: min(30, options.config.lease), now: now) {
-                // A visible pulse in the event log for long steps; the lease itself is renewed far more often.
+            if !ctx.eventLogFailed, ctx.heartbeatEventDue(every: min(30, options.config.lease), now: now) {
                 do {
                     try ctx.run.events.append("heartbeat", [
-                        ("elapsed", .double(((spooler.clock.now() - ctx.run.claimedAt) * 10).rounded() / 10)),
+                        ("elapsed", .double(((now - ctx.run.claimedMonotonic) * 10).rounded() / 10)),
                         ("worker", .string(spooler.actor.id)),
                     ])
                 } catch {

@@ -35,7 +35,7 @@ extension Spooler {
             }
             faults.crash(at: .finishTokenTaken)
             try? Sys.touch(token)
-            let duration = max(0, clock.now() - run.claimedAt)
+            let duration = max(0, monotonicNow() - run.claimedMonotonic)
             do {
                 try run.events.append("finished", [("status", .string(status.rawValue)),
                                                    ("duration", .double((duration * 1000).rounded() / 1000))] + fields)

@@ -2,6 +2,16 @@
 import Glibc
 #endif
 
+/// What a lease check found.
+public enum LeaseCheck: Sendable, Equatable {
+    /// `cur/RUN.lease` is the inode this actor created.
+    case held
+    /// Another inode or none, in a spool that is still there: another worker took the run over.
+    case lost
+    /// The spool folder is not at its path (or is another folder now): the lease is out of sight, not lost.
+    case spoolAway
+}
+
 extension Spooler {
     /// Writes a fresh lease for `run` with `O_CREAT|O_EXCL`, so two actors can never both hold one.
     /// The lease also records the claim (name, attempt, worker) for recovery after a crash.
@@ -31,8 +41,24 @@ extension Spooler {
     /// Renews the lease: `futimens` on the lease's own fd (the server's clock on NFS), then checks that the
     /// lease at `cur/RUN.lease` is still this inode. Returns false when another worker took the run over.
     public func heartbeat(_ run: OwnedRun) -> Bool {
+        renew(run) == .held
+    }
+
+    /// `futimens(leaseFD, NULL)`, then `checkLease`. NULL times let the kernel (or the NFS server) stamp
+    /// the mtime with the file system's clock, the one staleness is judged by; the local clock never enters.
+    /// The fd reaches the lease even while the spool folder is moved away, so the lease stays fresh meanwhile.
+    public func renew(_ run: OwnedRun) -> LeaseCheck {
         _ = futimens(run.leaseFD, nil)
-        return owns(run)
+        return checkLease(run)
+    }
+
+    /// Whether `cur/RUN.lease` is still ours. A lease that cannot be seen because the spool folder itself
+    /// is gone (moved away, unmounted, replaced) is not lost: no other worker can have taken it.
+    public func checkLease(_ run: OwnedRun) -> LeaseCheck {
+        if owns(run) { return .held }
+        if let home, spool.presence(of: home) != .present { return .spoolAway }
+        // The folder may have come back between the two looks.
+        return owns(run) ? .held : .lost
     }
 
     /// Appends one JSON line to the lease through the owner's fd (the lease's path may be a token by now).

@@ -25,7 +25,10 @@ extension Spooler {
     /// - job alone (someone deleted its lease): give it a fresh lease, so it is reaped if nobody owns it.
     /// - no job: leftovers of a move that already committed; companions follow the job file, stale
     ///   leases and tokens are removed.
-    public func recover() -> RecoveryReport {
+    ///
+    /// `sparing` holds the lease inodes the calling worker itself holds and renews: those are never reaped
+    /// by their own worker, however their mtimes look.
+    public func recover(sparing held: Set<UInt64> = []) -> RecoveryReport {
         var report = RecoveryReport()
         guard let entries = try? Sys.listDirectory(spool.cur), let now = try? fsClock.now() else {
             report.errors.append("cannot read \(spool.cur.display)")
@@ -38,20 +41,21 @@ extension Spooler {
             groups[run, default: []].append(String(name[name.index(after: dot)...]))
         }
         for (run, suffixes) in groups {
-            do { try recover(run, suffixes: Set(suffixes), now: now, report: &report) }
+            do { try recover(run, suffixes: Set(suffixes), now: now, sparing: held, report: &report) }
             catch { report.errors.append("\(run): \(error)") }
         }
         return report
     }
 
-    func recover(_ run: RunID, suffixes: Set<String>, now: Double, report: inout RecoveryReport) throws(SpoolError) {
+    func recover(_ run: RunID, suffixes: Set<String>, now: Double, sparing held: Set<UInt64> = [],
+                 report: inout RecoveryReport) throws(SpoolError) {
         let hasJob = suffixes.contains("yaml")
         let tokens = suffixes.filter { s in TokenKind.allCases.contains { s.hasPrefix($0.rawValue + ".") } }.sorted()
         let leaseStat = suffixes.contains("lease") ? try? Sys.lstat(spool.leaseFile(run)) : nil
 
         if hasJob {
             if let lease = leaseStat {
-                guard isStale(lease, now: now) else { return }
+                guard isStale(lease, now: now), !held.contains(lease.inode) else { return }
                 let attempts = ((try? EventReader.read(spool.eventsFile(run, in: .running))) ?? []).filter { $0.type == "claimed" }.count
                 try reap(run, lease: lease, now: now)
                 if (try? Sys.lstat(spool.jobFile(run, in: .running))) == nil {

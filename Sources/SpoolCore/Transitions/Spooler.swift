@@ -16,6 +16,8 @@ public struct Spooler: Sendable {
     public var leaseDuration: Double
     public var maxAttempts: Int
     public var durability: SpoolConfig.Durability
+    /// The spool folder as it was when this actor opened it; nil when its root could not be read then.
+    public let home: SpoolIdentity?
 
     public init(spool: Spool, actor: Actor = .current(), config: SpoolConfig = SpoolConfig(),
                 clock: any WallClock = SystemClock(), fsClock: (any FileSystemClock)? = nil, faults: Faults = .process) {
@@ -27,6 +29,7 @@ public struct Spooler: Sendable {
         leaseDuration = config.lease
         maxAttempts = config.maxAttempts
         durability = config.durability
+        home = try? spool.identity()
     }
 
     /// Renames `from` to `to`. ENOENT counts as success when `to` exists and `mine()` confirms that it is
@@ -99,9 +102,13 @@ public final class OwnedRun: Sendable {
     public let leaseInode: UInt64
     public let leaseFD: Int32
     public let events: EventLog
+    /// Wall-clock time of the claim: for timestamps only.
     public let claimedAt: Double
+    /// `monotonicNow()` at the claim: durations are measured from this, so a stepped wall clock cannot skew them.
+    public let claimedMonotonic: Double
 
-    init(id: RunID, name: [UInt8], attempt: Int, leaseInode: UInt64, leaseFD: Int32, events: EventLog, claimedAt: Double) {
+    init(id: RunID, name: [UInt8], attempt: Int, leaseInode: UInt64, leaseFD: Int32, events: EventLog, claimedAt: Double,
+         claimedMonotonic: Double = monotonicNow()) {
         self.id = id
         self.name = name
         self.attempt = attempt
@@ -109,6 +116,7 @@ public final class OwnedRun: Sendable {
         self.leaseFD = leaseFD
         self.events = events
         self.claimedAt = claimedAt
+        self.claimedMonotonic = claimedMonotonic
     }
 
     deinit { Sys.close(leaseFD) }

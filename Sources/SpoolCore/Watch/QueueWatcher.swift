@@ -12,7 +12,8 @@ public enum WatchSignal: Sendable, Equatable {
 }
 
 public enum WatchRescanReason: String, Sendable {
-    case startup, poll, overflow
+    /// `rewatch`: the inotify watch on `new/` was added again (the spool folder came back).
+    case startup, poll, overflow, rewatch
 }
 
 public enum WatchMode: String, Sendable, CaseIterable {
@@ -29,6 +30,8 @@ public final class QueueWatcher: Sendable {
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let stopped = Mutex(false)
+    private let rewatchRequested = Mutex(false)
+    private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK)
 
     public init(directory: FilePath, mode: WatchMode, pollInterval: Double) throws(SysError) {
         self.directory = directory
@@ -54,7 +57,7 @@ public final class QueueWatcher: Sendable {
         var inotify: Inotify?
         if mode == .inotify {
             let ino = try Inotify()
-            try ino.addWatch(directory, mask: UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK))
+            try ino.addWatch(directory, mask: QueueWatcher.mask)
             inotify = ino
         }
         let box = UncheckedBox(inotify)
@@ -70,6 +73,15 @@ public final class QueueWatcher: Sendable {
         _ = Glibc.write(wakeWrite, &b, 1)
     }
 
+    /// Adds the inotify watch on `new/` again, by path, then delivers `.rescan(.rewatch)`. For when the spool
+    /// folder came back: a folder moved away and back keeps its watch (same inode, and adding it again is
+    /// harmless), but an unmounted one lost it (`IN_UNMOUNT`, `IN_IGNORED`) and a re-created one never had it.
+    public func rewatch() {
+        rewatchRequested.withLock { $0 = true }
+        var b: UInt8 = 1
+        _ = Glibc.write(wakeWrite, &b, 1)
+    }
+
     private func loop(_ inotify: Inotify?, _ deliver: @Sendable (WatchSignal) -> Void) {
         deliver(.rescan(.startup))
         var nextPoll = monotonicNow() + interval
@@ -79,7 +91,15 @@ public final class QueueWatcher: Sendable {
             let waitMs = Int32(max(0, (nextPoll - monotonicNow()) * 1000).rounded(.up))
             let rc = Glibc.poll(&fds, nfds_t(fds.count), waitMs)
             if rc < 0 && errno != EINTR { break }
-            if fds[0].revents != 0 { break }
+            if fds[0].revents != 0 {
+                var drain = [UInt8](repeating: 0, count: 64)
+                while drain.withUnsafeMutableBytes({ Glibc.read(wakeRead, $0.baseAddress, $0.count) }) > 0 {}
+                if stopped.withLock({ $0 }) { break }
+                if rewatchRequested.withLock({ let r = $0; $0 = false; return r }) {
+                    if let inotify { _ = try? inotify.addWatch(directory, mask: QueueWatcher.mask) }
+                    deliver(.rescan(.rewatch))
+                }
+            }
             if let inotify, fds.count > 1, fds[1].revents != 0 {
                 var seen = Set<[UInt8]>()
                 for event in inotify.read() {
