@@ -8,8 +8,12 @@ struct SpoolOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The spool folder.", discussion: "Defaults to $AGENT_RUNNER_SPOOL, then the current folder.", valueName: "dir"))
     var spool: String?
 
+    /// Always absolute: events, worktrees and step environments name the spool, and they must mean the
+    /// same folder from any current directory.
     var path: String {
-        spool ?? ProcessInfo.processInfo.environment["AGENT_RUNNER_SPOOL"] ?? FileManager.default.currentDirectoryPath
+        let given = spool ?? ProcessInfo.processInfo.environment["AGENT_RUNNER_SPOOL"] ?? FileManager.default.currentDirectoryPath
+        let absolute = given.hasPrefix("/") ? given : FileManager.default.currentDirectoryPath + "/" + given
+        return URL(fileURLWithPath: absolute).standardizedFileURL.path
     }
 
     /// The spool, checked to be one.

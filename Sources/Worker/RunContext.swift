@@ -5,6 +5,10 @@ import Synchronization
 /// and the run reports whether it is paused. Everything else about a run stays inside its task.
 final class RunContext: Sendable {
     let run: OwnedRun
+    /// This claim's identity in this worker. One run id can be claimed again by the same worker while an
+    /// earlier attempt's task is still winding down (the worker was stopped past its lease and the run
+    /// requeued meanwhile), so the loop keys everything by claim, never by run id.
+    let claim: ClaimKey
     private let state: Mutex<State>
 
     struct State {
@@ -13,10 +17,12 @@ final class RunContext: Sendable {
         var eventLogFailed = false
         var ending = false
         var lastHeartbeatEvent: Double
+        var jobDigest: JobDigest?
     }
 
-    init(run: OwnedRun) {
+    init(run: OwnedRun, claim: ClaimKey) {
         self.run = run
+        self.claim = claim
         state = Mutex(State(lastHeartbeatEvent: monotonicNow()))
     }
 
@@ -41,6 +47,30 @@ final class RunContext: Sendable {
     var isEnding: Bool { state.withLock { $0.ending } }
     func markEnding() { state.withLock { $0.ending = true } }
 
+    /// The job file as it was read when the run started; the finish compares the file against it.
+    var jobDigest: JobDigest? {
+        get { state.withLock { $0.jobDigest } }
+        set { state.withLock { $0.jobDigest = newValue } }
+    }
+
     var eventLogFailed: Bool { state.withLock { $0.eventLogFailed } }
     func markEventLogFailed() { state.withLock { $0.eventLogFailed = true } }
+}
+
+/// One claim of one run by this worker: the run id, its attempt, and a serial number unique in this process.
+struct ClaimKey: Hashable, Sendable, CustomStringConvertible {
+    let run: RunID
+    let attempt: Int
+    let serial: UInt64
+    var description: String { "\(run) (attempt \(attempt))" }
+}
+
+/// A job file's size and SHA-256, taken when the run read it (`started` records both).
+struct JobDigest: Sendable, Equatable {
+    let size: Int
+    let sha256: String
+    init(_ bytes: [UInt8]) {
+        size = bytes.count
+        sha256 = SHA256.hex(bytes)
+    }
 }

@@ -25,7 +25,7 @@ struct RunExecutor: Sendable {
     let logger: Logger
     /// Called once a run's work is over and only its bookkeeping is left (the `finished` event, its fsync,
     /// the moves to done/): the worker may claim the next job while that completes.
-    var workDone: @Sendable (RunID) -> Void = { _ in }
+    var workDone: @Sendable (ClaimKey) -> Void = { _ in }
 
     func execute(_ ctx: RunContext) async -> RunEnd {
         let run = ctx.run
@@ -50,6 +50,9 @@ struct RunExecutor: Sendable {
                                          ("priority", .int(job.priority))]
         if let title = job.title { started.insert(("title", .string(title)), at: 0) }
         if !job.labels.isEmpty { started.append(("labels", .array(job.labels.map { .string($0) }))) }
+        if let digest = ctx.jobDigest {
+            started += [("job_bytes", .int(digest.size)), ("job_sha256", .string(digest.sha256))]
+        }
         let workspace = workspacePath(job, run: run.id)
         started.append(("workspace", .string(workspace)))
         guard emit(ctx, "started", started) else { return abandon(ctx) }
@@ -65,6 +68,8 @@ struct RunExecutor: Sendable {
         do {
             try Sys.mkdirs(FilePath(workspace))
             try Sys.mkdir(artifacts)
+        } catch where error.errno == ENOSPC || error.errno == EDQUOT {
+            return await requeueDiskFull(ctx, error, maxAttempts: job.maxAttempts ?? options.config.maxAttempts)
         } catch {
             _ = emit(ctx, "error", [("message", .string("cannot prepare the run: \(error)"))])
             return await finish(ctx, .failed, [("reason", .string("cannot create the workspace or artifacts folder: \(error)"))])
@@ -153,6 +158,12 @@ struct RunExecutor: Sendable {
             }
             if failure != nil { break }
         }
+        // A run taken over meanwhile belongs to its next attempt, which may already use the same worktree:
+        // this attempt must not commit into it or remove it.
+        if ctx.isLost || !spooler.owns(ctx.run) {
+            ctx.markLost()
+            return .lost
+        }
         // Whatever the outcome, the work so far is committed and its patch kept.
         var fields: [(String, JSON)] = failure.map { [("reason", .string($0))] } ?? []
         if let git {
@@ -192,11 +203,19 @@ struct RunExecutor: Sendable {
     func finish(_ ctx: RunContext, _ status: RunStatus, _ fields: [(String, JSON)] = []) async -> RunEnd {
         if ctx.isLost { return .lost }
         if ctx.eventLogFailed { return abandon(ctx) }
+        var status = status, fields = fields
+        if status != .rejected, let changed = jobFileChange(ctx) {
+            // The run executed the job as it was read; done/ would record another one.
+            _ = emit(ctx, "error", [("message", .string("the job file changed while the run was running: \(changed)"))])
+            status = .failed
+            fields = [("reason", .string("job file changed while running"))] + fields.filter { $0.0 != "reason" }
+        }
         ctx.markEnding()
-        workDone(ctx.run.id)
+        workDone(ctx.claim)
         let spooler = self.spooler
+        let (finalStatus, finalFields) = (status, fields)
         let outcome = await Blocking.run { () throws(SpoolError) -> Bool in
-            try spooler.finish(ctx.run, status: status, fields: fields)
+            try spooler.finish(ctx.run, status: finalStatus, fields: finalFields)
         }
         do {
             guard try outcome.get() else {
@@ -212,7 +231,33 @@ struct RunExecutor: Sendable {
         return .finished(status)
     }
 
-    func requeue(_ ctx: RunContext, git: GitSession? = nil) async -> RunEnd {
+    /// A full disk (or quota) while preparing the run passes, as a failed event write does: the run goes back
+    /// to the queue after a backoff (1 s, doubling per attempt, at most a minute), and fails only once its
+    /// attempts are used up.
+    func requeueDiskFull(_ ctx: RunContext, _ error: SysError, maxAttempts: Int) async -> RunEnd {
+        let attempt = ctx.run.attempt
+        guard attempt < maxAttempts else {
+            _ = emit(ctx, "error", [("message", .string("cannot prepare the run: \(error)"))])
+            return await finish(ctx, .failed, [("reason", .string("the disk was full while preparing the run on attempt \(attempt) of \(maxAttempts): \(error)"))])
+        }
+        let backoff = min(60, Double(1 << min(attempt - 1, 6)))
+        guard emit(ctx, "error", [("message", .string("cannot prepare the run: \(error); requeued in \(Duration.format(backoff))")),
+                                  ("retry_in", .double(backoff))]) else { return abandon(ctx) }
+        logger.warning("\(ctx.run.displayName): disk full while preparing the run (\(error)); requeueing it in \(Duration.format(backoff))",
+                       metadata: ["run": "\(ctx.run.id)"])
+        let until = monotonicNow() + backoff
+        while monotonicNow() < until && !ctx.isLost && !ctx.isShuttingDown {
+            if spooler.controls(ctx.run.id).stop {
+                guard emit(ctx, "stop.requested", []) else { return abandon(ctx) }
+                return await finish(ctx, .stopped, [("reason", .string("stopped while waiting to retry after a full disk"))])
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        if ctx.isLost { return .lost }
+        return await requeue(ctx, reason: .diskFull)
+    }
+
+    func requeue(_ ctx: RunContext, git: GitSession? = nil, reason: RequeueReason = .workerShutdown) async -> RunEnd {
         // The next attempt reopens the same worktree; committing first keeps the work even if it runs elsewhere.
         if let git, case .success(let info?) = git.commit(subject: "Interrupted: worker shut down") {
             _ = emit(ctx, "git.commit", GitSession.commitFields(info, branch: git.worktree.branch, extra: []))
@@ -220,7 +265,7 @@ struct RunExecutor: Sendable {
         ctx.markEnding()
         let spooler = self.spooler
         let outcome = await Blocking.run { () throws(SpoolError) -> Bool in
-            try spooler.requeue(ctx.run, reason: .workerShutdown)
+            try spooler.requeue(ctx.run, reason: reason)
         }
         do {
             if try outcome.get() {
@@ -249,14 +294,14 @@ struct RunExecutor: Sendable {
         let path = spooler.spool.jobFile(ctx.run.id, in: .running)
         var waited = false
         while true {
-            let result = readJob(path, display: ctx.run.displayName)
+            let result = readJob(path, display: ctx.run.displayName, digest: { ctx.jobDigest = $0 })
             guard case .failure(let error) = result, error.mayBeIncomplete, !waited else { return result }
             waited = true
             await waitUntilUnchanged(path, for: options.config.grace)
         }
     }
 
-    func readJob(_ path: FilePath, display: String) -> Result<Job, JobError> {
+    func readJob(_ path: FilePath, display: String, digest: (JobDigest) -> Void = { _ in }) -> Result<Job, JobError> {
         let fd: Int32
         do { fd = try Sys.openQueued(path) } catch {
             return .failure(JobError(reason: .invalidValue, file: display, message: "cannot open the job file: \(error)",
@@ -272,7 +317,19 @@ struct RunExecutor: Sendable {
             return .failure(JobError(reason: .invalidValue, file: display, message: "cannot read the job file: \(error)",
                                      expected: nil, mayBeIncomplete: true))
         }
+        digest(JobDigest(bytes))
         do { return .success(try JobLoader.load(bytes, file: display)) } catch { return .failure(error) }
+    }
+
+    /// What changed in `cur/RUN.yaml` since the run read it, or nil when it is the same bytes (or unreadable).
+    func jobFileChange(_ ctx: RunContext) -> String? {
+        guard let before = ctx.jobDigest,
+              let bytes = try? Sys.readFile(spooler.spool.jobFile(ctx.run.id, in: .running), limit: JobLoader.maxFileSize + 1) else {
+            return nil
+        }
+        let now = JobDigest(bytes)
+        guard now != before else { return nil }
+        return "read as \(before.size) bytes (sha256 \(before.sha256.prefix(12))), now \(now.size) bytes (sha256 \(now.sha256.prefix(12)))"
     }
 
     func waitUntilUnchanged(_ path: FilePath, for grace: Double) async {

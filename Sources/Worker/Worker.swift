@@ -15,9 +15,9 @@ public final class Worker: Sendable {
 
     enum Message: Sendable {
         case watch(WatchSignal)
-        case runEnded(RunID, RunEnd)
+        case runEnded(ClaimKey, RunEnd)
         /// The run's work is over; it is finishing (fsync and moves) and no longer takes a slot.
-        case workDone(RunID)
+        case workDone(ClaimKey)
         case tick
         case shutdown
         case graceOver
@@ -78,11 +78,11 @@ public final class Worker: Sendable {
                             post.yield(.watch(.rescan(.poll)))
                         }
                     }
-                case .workDone(let run):
-                    if let ctx = loop.running.removeValue(forKey: run) { loop.finishing[run] = ctx }
-                case .runEnded(let run, let end):
-                    loop.running[run] = nil
-                    loop.finishing[run] = nil
+                case .workDone(let claim):
+                    if let ctx = loop.running.removeValue(forKey: claim) { loop.finishing[claim] = ctx }
+                case .runEnded(let claim, let end):
+                    loop.running[claim] = nil
+                    loop.finishing[claim] = nil
                     if case .logFailed = end { loop.hadErrors = true }
                 case .tick:
                     heartbeat(&loop)
@@ -123,6 +123,12 @@ public final class Worker: Sendable {
     func claimWhileFree(_ loop: inout LoopState, group: inout DiscardingTaskGroup, executor: RunExecutor) {
         while loop.running.count < options.config.concurrency, loop.finishing.count < loop.maxFinishing,
               let name = loop.nextCandidate() {
+            // A writer filling the file in place still has it open: claiming now would run half a job. Its
+            // close (IN_CLOSE_WRITE) or the next poll brings the name back.
+            if Sys.isOpenForWriting(spooler.spool.new.appending(bytes: name)) == true {
+                logger.debug("not claiming \(FilePath(bytes: name).display) yet: a writer still has it open")
+                continue
+            }
             let owned: OwnedRun?
             do {
                 owned = try spooler.claim(name: name, sync: false)
@@ -139,11 +145,13 @@ public final class Worker: Sendable {
                 continue
             }
             logger.debug("claimed", metadata: ["run": "\(owned.id)", "name": "\(owned.displayName)"])
-            let ctx = RunContext(run: owned)
-            loop.running[owned.id] = ctx
+            let claim = ClaimKey(run: owned.id, attempt: owned.attempt, serial: loop.nextClaimSerial)
+            loop.nextClaimSerial += 1
+            let ctx = RunContext(run: owned, claim: claim)
+            loop.running[claim] = ctx
             group.addTask { [post] in
                 let end = await executor.execute(ctx)
-                post.yield(.runEnded(owned.id, end))
+                post.yield(.runEnded(claim, end))
             }
         }
     }
@@ -211,7 +219,8 @@ public final class Worker: Sendable {
         let now = monotonicNow()
         guard now - loop.lastHeartbeat >= max(0.05, options.config.lease / 3) * 0.9 else { return }
         loop.lastHeartbeat = now
-        for (run, ctx) in loop.running where !ctx.isLost {
+        for ctx in loop.running.values where !ctx.isLost {
+            let run = ctx.claim
             if !spooler.heartbeat(ctx.run) {
                 // The run's own task is finishing or requeueing it right now: the lease became its token.
                 if ctx.isEnding { continue }
@@ -226,7 +235,7 @@ public final class Worker: Sendable {
                     ])
                 } catch {
                     ctx.markEventLogFailed()
-                    logger.error("\(SpoolError.eventLog(error, run: run))")
+                    logger.error("\(SpoolError.eventLog(error, run: run.run))")
                 }
             }
         }
@@ -239,7 +248,7 @@ public final class Worker: Sendable {
         let body = JSON.object([
             ("worker", .string(a.id)), ("host", .string(a.host)), ("pid", .int(Int(a.pid))),
             ("concurrency", .int(options.config.concurrency)), ("watch", .string(options.watch.rawValue)),
-            ("runs", .array((Array(loop.running.keys) + Array(loop.finishing.keys)).sorted().map { .string($0.rawValue) })),
+            ("runs", .array(Set((loop.running.keys).map(\.run) + loop.finishing.keys.map(\.run)).sorted().map { .string($0.rawValue) })),
             ("started_at", .string(Timestamp.rfc3339(loop.startedAt))),
             ("last_seen", .string(Timestamp.rfc3339(spooler.clock.now()))),
             ("shutting_down", .bool(loop.shuttingDown)),

@@ -5,14 +5,15 @@ import Glibc
 extension Spooler {
     /// Writes a fresh lease for `run` with `O_CREAT|O_EXCL`, so two actors can never both hold one.
     /// The lease also records the claim (name, attempt, worker) for recovery after a crash.
-    func createLease(_ run: RunID, name: [UInt8], attempt: Int) throws(SysError) -> (fd: Int32, inode: UInt64)? {
+    /// `queuedAt` (fresh files only) is the job file's mtime, for the `queued` event a reaper may have to write.
+    func createLease(_ run: RunID, name: [UInt8], attempt: Int, queuedAt: Double? = nil) throws(SysError) -> (fd: Int32, inode: UInt64)? {
         let path = spool.leaseFile(run)
         let fd: Int32
         do { fd = try Sys.open(path, O_RDWR | O_CREAT | O_EXCL, mode: 0o644) } catch where error.errno == EEXIST { return nil }
         let body = JSON.object([("run", .string(run.rawValue))] + JSON.nameFields("name", name) + [
             ("attempt", .int(attempt)), ("worker", .string(actor.id)), ("host", .string(actor.host)),
             ("pid", .int(Int(actor.pid))), ("claimed_at", .string(Timestamp.rfc3339(clock.now()))),
-        ]).encoded() + [0x0A]
+        ] + (queuedAt.map { [("queued_at", .string(Timestamp.rfc3339($0)))] } ?? [])).encoded() + [0x0A]
         do {
             try Sys.write(fd, body, path: path)
             return (fd, try Sys.fstat(fd, path: path).inode)

@@ -10,10 +10,13 @@ public enum RequeueReason: String, Sendable {
     case workerShutdown = "worker-shutdown"
     /// Its worker could not write its events (disk full, I/O error).
     case eventLogFailed = "event-log-failed"
+    /// The disk (or the user's quota) was full while the run prepared its workspace; it is tried again later.
+    case diskFull = "disk-full"
 }
 
 extension Spooler {
-    /// Gives an owned run back to the queue (the worker is shutting down). Returns false if it was not ours any more.
+    /// Gives an owned run back to the queue (the worker is shutting down, or the disk was full). Returns false
+    /// if it was not ours any more.
     public func requeue(_ run: OwnedRun, reason: RequeueReason) throws(SpoolError) -> Bool {
         guard owns(run) else { return false }
         return try requeue(run.id, leaseInode: run.leaseInode, staleCheck: nil, reason: reason, log: run.events)
@@ -32,6 +35,7 @@ extension Spooler {
     /// (status `failed`), into `done/`.
     public func reap(_ run: RunID, lease: FileStat, now: Double) throws(SpoolError) {
         let eventsPath = locate({ spool.eventsFile(run, in: $0) })?.0 ?? spool.eventsFile(run, in: .running)
+        try restoreClaimEvents(run, eventsPath: eventsPath)
         let history = (try? EventReader.read(eventsPath)) ?? []
         let attempts = history.filter { $0.type == "claimed" }.count
         let limit = jobMaxAttempts(run) ?? maxAttempts
@@ -121,6 +125,32 @@ extension Spooler {
     func jobMaxAttempts(_ run: RunID) -> Int? {
         guard let bytes = try? Sys.readFile(spool.jobFile(run, in: .running), limit: 1 << 20) else { return nil }
         return (try? JobLoader.load(bytes, file: ""))?.maxAttempts
+    }
+
+    /// A claim whose events could not be written (disk full) left only its lease. Before the reaper writes
+    /// anything else, it writes the `queued` (fresh files only) and `claimed` events from what the lease
+    /// recorded, so the run keeps its name, its queue time and its attempt count.
+    func restoreClaimEvents(_ run: RunID, eventsPath: FilePath) throws(SpoolError) {
+        guard let bytes = try? Sys.readFile(spool.leaseFile(run), limit: 1 << 20),
+              let first = bytes.split(separator: 0x0A).first, let lease = JSON.parse(Array(first)),
+              let attempt = lease["attempt"]?.intValue, attempt > 0 else { return }
+        let history = (try? EventReader.read(eventsPath)) ?? []
+        guard history.filter({ $0.type == "claimed" }).count < attempt else { return }
+        let recovered: (String, JSON) = ("recovered_by", .string(actor.id))
+        do throws(SysError) {
+            let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
+            if !history.contains(where: { $0.type == "queued" }), let queuedAt = lease["queued_at"] {
+                var fields: [(String, JSON)] = [("name", lease["name"] ?? .string("\(run).yaml"))]
+                if let raw = lease["name_b64"] { fields.append(("name_b64", raw)) }
+                try log.append("queued", fields + [("queued_at", queuedAt), recovered])
+            }
+            var claimed: [(String, JSON)] = [("attempt", .int(attempt))]
+            for key in ["worker", "host", "pid", "claimed_at"] { if let v = lease[key] { claimed.append((key, v)) } }
+            try log.append("claimed", claimed + [recovered])
+            try syncIfDurable(log)
+        } catch {
+            throw .eventLog(error, run: run)
+        }
     }
 }
 
