@@ -324,7 +324,7 @@ struct RunExecutor: Sendable {
     /// What changed in `cur/RUN.yaml` since the run read it, or nil when it is the same bytes (or unreadable).
     func jobFileChange(_ ctx: RunContext) -> String? {
         guard let before = ctx.jobDigest,
-              let bytes = try? Sys.readFile(spooler.spool.jobFile(ctx.run.id, in: .running), limit: JobLoader.maxFileSize + 1) else {
+              let bytes = try? Sys.readQueued(spooler.spool.jobFile(ctx.run.id, in: .running), limit: JobLoader.maxFileSize + 1) else {
             return nil
         }
         let now = JobDigest(bytes)

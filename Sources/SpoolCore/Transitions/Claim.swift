@@ -140,7 +140,7 @@ extension Spooler {
                                             ("reason", .string("its job file was put back in new/"))])
         }
         let oldJob = spool.jobFile(old, in: .done)
-        guard (try? Sys.lstat(oldJob)) == nil, let bytes = try? Sys.readFile(claimed, limit: 1 << 21) else { return }
+        guard (try? Sys.lstat(oldJob)) == nil, let bytes = try? Sys.readQueued(claimed, limit: 1 << 21) else { return }
         let staged = spool.tmp.appending(".\(old).yaml.\(actor.id)")
         do throws(SysError) {
             try Sys.writeFile(staged, bytes, flags: O_WRONLY | O_CREAT | O_TRUNC)

@@ -42,7 +42,8 @@ final class TestSpool {
         } else {
             var template = Array("\(NSTemporaryDirectory())/ar-test-XXXXXX".utf8CString)
             guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed: errno \(errno)") }
-            self.root = String(cString: made) + "/spool"
+            // Standardised (NSTemporaryDirectory() ends in "/"), as the CLI standardises `--spool`.
+            self.root = URL(fileURLWithPath: String(cString: made)).standardizedFileURL.path + "/spool"
         }
         spool = Spool(root: self.root)
         let r = try TestSpool.cli(["init", self.root])
