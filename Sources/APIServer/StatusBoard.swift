@@ -10,7 +10,7 @@ import SpoolCore
 /// Service status: the workers' heartbeats (read from `workers/` on each call: a handful of small files)
 /// and whether each configured LLM provider, Forgejo and Taiga answers (checked every
 /// `api.status_interval` in the background, never per page view). Each check result is also written to
-/// `status.json` in the spool, so `agent-runner status`, scripts and other servers can read it without a request.
+/// `status.json` in the spool, so scripts, monitoring and other servers can read it without a request.
 final class StatusBoard: Sendable {
     struct Check: Sendable {
         var name: String

@@ -46,6 +46,7 @@ struct RunExecutor: Sendable {
         case .success(let loaded):
             job = loaded
         }
+        spooler.recordMaxAttempts(run, job.maxAttempts ?? spooler.maxAttempts)
         var started: [(String, JSON)] = [("attempt", .int(run.attempt)), ("steps", .int(job.steps.count)),
                                          ("priority", .int(job.priority))]
         if let title = job.title { started.insert(("title", .string(title)), at: 0) }

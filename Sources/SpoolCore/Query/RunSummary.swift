@@ -1,4 +1,4 @@
-/// What `ls`, `show` and (later) the HTTP API say about one run, folded from its events.
+/// What `ls`, `show` and the HTTP API say about one run, folded from its events.
 public struct RunSummary: Sendable, Codable, Equatable {
     /// Nil for a job file dropped into `new/` that no worker has claimed yet (it has no id until then).
     public var id: String?

@@ -53,6 +53,21 @@ extension Spooler {
         ]))]))
     }
 
+    /// Records the job's `max_attempts` once the run has read its job file, so that a reaper knows the
+    /// limit without parsing the job.
+    public func recordMaxAttempts(_ run: OwnedRun, _ limit: Int) {
+        appendToLease(run, JSON.object([("max_attempts", .int(limit))]))
+    }
+
+    /// The `max_attempts` a lease (or the token it became) recorded, if the run got that far.
+    func recordedMaxAttempts(_ path: FilePath) -> Int? {
+        guard let bytes = try? Sys.readFile(path, limit: 1 << 20) else { return nil }
+        for line in bytes.split(separator: 0x0A).reversed() {
+            if let n = JSON.parse(Array(line))?["max_attempts"]?.intValue { return n }
+        }
+        return nil
+    }
+
     /// After a reaper took a stale lease (now `token`): SIGKILL the step process group its dead owner
     /// recorded, if that owner ran on this host and the group's leader is still that very process.
     func killOrphanedStep(token: FilePath) {

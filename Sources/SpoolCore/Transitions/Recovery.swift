@@ -53,9 +53,10 @@ extension Spooler {
             if let lease = leaseStat {
                 guard isStale(lease, now: now) else { return }
                 let attempts = ((try? EventReader.read(spool.eventsFile(run, in: .running))) ?? []).filter { $0.type == "claimed" }.count
+                let limit = attemptLimit(run)
                 try reap(run, lease: lease, now: now)
                 if (try? Sys.lstat(spool.jobFile(run, in: .running))) == nil {
-                    if attempts >= (jobMaxAttempts(run) ?? maxAttempts) || (try? Sys.lstat(spool.jobFile(run, in: .done))) != nil {
+                    if attempts >= limit || (try? Sys.lstat(spool.jobFile(run, in: .done))) != nil {
                         report.failed.append(run)
                     } else {
                         report.requeued.append(run)

@@ -35,10 +35,10 @@ extension Spooler {
     /// (status `failed`), into `done/`.
     public func reap(_ run: RunID, lease: FileStat, now: Double) throws(SpoolError) {
         let eventsPath = locate({ spool.eventsFile(run, in: $0) })?.0 ?? spool.eventsFile(run, in: .running)
-        try restoreClaimEvents(run, eventsPath: eventsPath)
         let history = (try? EventReader.read(eventsPath)) ?? []
-        let attempts = history.filter { $0.type == "claimed" }.count
-        let limit = jobMaxAttempts(run) ?? maxAttempts
+        // A claim that could not write its `claimed` event still counts: its lease records the attempt.
+        let attempts = max(history.filter { $0.type == "claimed" }.count, leaseRecord(spool.leaseFile(run))?["attempt"]?.intValue ?? 0)
+        let limit = attemptLimit(run)
         if attempts >= limit {
             try failExhausted(run, lease: lease, now: now, attempts: attempts)
             return
@@ -54,8 +54,9 @@ extension Spooler {
         do {
             guard try takeToken(run, token: token, leaseInode: leaseInode, staleCheck: staleCheck) else { return false }
             faults.crash(at: .requeueTokenTaken)
-            let attempts = ((try? EventReader.read(log.path)) ?? []).filter { $0.type == "claimed" }.count
             do {
+                try restoreClaimEvents(run, token: token, log: log)
+                let attempts = ((try? EventReader.read(log.path)) ?? []).filter { $0.type == "claimed" }.count
                 try log.append("requeued", [("reason", .string(reason.rawValue)), ("next_attempt", .int(attempts + 1)),
                                             ("by", .string(actor.id))])
                 try syncIfDurable(log)
@@ -102,8 +103,9 @@ extension Spooler {
             faults.crash(at: .finishTokenTaken)
             let eventsPath = locate({ spool.eventsFile(run, in: $0) })?.0 ?? spool.eventsFile(run, in: .running)
             let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
-            let claimed = (try? EventReader.read(log.path))?.first(where: { $0.type == "claimed" })?.ts ?? clock.now()
             do {
+                try restoreClaimEvents(run, token: token, log: log)
+                let claimed = (try? EventReader.read(log.path))?.first(where: { $0.type == "claimed" })?.ts ?? clock.now()
                 try log.append("finished", [
                     ("status", .string(RunStatus.failed.rawValue)),
                     ("duration", .double(((clock.now() - claimed) * 1000).rounded() / 1000)),
@@ -121,37 +123,34 @@ extension Spooler {
         }
     }
 
-    /// `max_attempts` from the job file itself, when it parses.
-    func jobMaxAttempts(_ run: RunID) -> Int? {
-        guard let bytes = try? Sys.readFile(spool.jobFile(run, in: .running), limit: 1 << 20) else { return nil }
-        return (try? JobLoader.load(bytes, file: ""))?.maxAttempts
+    /// How many claims a run may have: what its worker recorded in the lease from the job file, else the
+    /// spool's `max_attempts` (a worker that died before it read the job file recorded nothing).
+    func attemptLimit(_ run: RunID) -> Int {
+        recordedMaxAttempts(spool.leaseFile(run)) ?? maxAttempts
     }
 
-    /// A claim whose events could not be written (disk full) left only its lease. Before the reaper writes
-    /// anything else, it writes the `queued` (fresh files only) and `claimed` events from what the lease
-    /// recorded, so the run keeps its name, its queue time and its attempt count.
-    func restoreClaimEvents(_ run: RunID, eventsPath: FilePath) throws(SpoolError) {
-        guard let bytes = try? Sys.readFile(spool.leaseFile(run), limit: 1 << 20),
-              let first = bytes.split(separator: 0x0A).first, let lease = JSON.parse(Array(first)),
-              let attempt = lease["attempt"]?.intValue, attempt > 0 else { return }
-        let history = (try? EventReader.read(eventsPath)) ?? []
+    /// A claim whose events could not be written (disk full) left only its lease. Once a reaper holds the
+    /// run's token (the lease renamed), and before it writes anything else, it writes the `queued` (fresh
+    /// files only) and `claimed` events from what the lease recorded, so the run keeps its name, its queue
+    /// time and its attempt count. Nothing is written when the events are there already.
+    func restoreClaimEvents(_ run: RunID, token: FilePath, log: EventLog) throws(SysError) {
+        guard let lease = leaseRecord(token), let attempt = lease["attempt"]?.intValue, attempt > 0 else { return }
+        let history = (try? EventReader.read(log.path)) ?? []
         guard history.filter({ $0.type == "claimed" }).count < attempt else { return }
         let recovered: (String, JSON) = ("recovered_by", .string(actor.id))
-        do throws(SysError) {
-            let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
-            if !history.contains(where: { $0.type == "queued" }), let queuedAt = lease["queued_at"] {
-                var fields: [(String, JSON)] = [("name", lease["name"] ?? .string("\(run).yaml"))]
-                if let raw = lease["name_b64"] { fields.append(("name_b64", raw)) }
-                try log.append("queued", fields + [("queued_at", queuedAt), recovered])
-            }
-            var claimed: [(String, JSON)] = [("attempt", .int(attempt))]
-            for key in ["worker", "host", "pid", "claimed_at"] { if let v = lease[key] { claimed.append((key, v)) } }
-            try log.append("claimed", claimed + [recovered])
-            try syncIfDurable(log)
-        } catch {
-            throw .eventLog(error, run: run)
+        if !history.contains(where: { $0.type == "queued" }), let queuedAt = lease["queued_at"] {
+            var fields: [(String, JSON)] = [("name", lease["name"] ?? .string("\(run).yaml"))]
+            if let raw = lease["name_b64"] { fields.append(("name_b64", raw)) }
+            try log.append("queued", fields + [("queued_at", queuedAt), recovered])
         }
+        var claimed: [(String, JSON)] = [("attempt", .int(attempt))]
+        for key in ["worker", "host", "pid", "claimed_at"] { if let v = lease[key] { claimed.append((key, v)) } }
+        try log.append("claimed", claimed + [recovered])
+    }
+
+    /// The claim a lease (or the token it became) records on its first line.
+    func leaseRecord(_ path: FilePath) -> JSON? {
+        guard let bytes = try? Sys.readFile(path, limit: 1 << 20), let first = bytes.split(separator: 0x0A).first else { return nil }
+        return JSON.parse(Array(first))
     }
 }
-
-import JobSpec
