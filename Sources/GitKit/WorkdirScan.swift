@@ -77,7 +77,7 @@ enum WorkdirScan {
                 verdicts.set(i, verdict(entries[i], workdir: workdir, racyFrom: racyFrom))
             }
         }
-        for (i, v) in verdicts.all.enumerated() {
+        verdicts.forEach { i, v in
             switch v {
             case .same: break
             case .changed: changes.changed.append(tracked[i].path)
@@ -170,15 +170,21 @@ enum WorkdirScan {
         return git_ignore_path_is_ignored(&v, repo.pointer, path) == 0 && v != 0
     }
 
-    /// Each tracked entry's verdict, one slot per entry; threads write disjoint slots.
+    /// Each tracked entry's verdict, one slot per entry. `@unchecked Sendable` because threads write
+    /// disjoint slots and the reader runs only after `concurrentPerform` has returned. The buffer never
+    /// leaves this type: every access happens inside a method of `self`, so none can outlive `deinit`.
     final class Verdicts: @unchecked Sendable {
-        private var slots: UnsafeMutableBufferPointer<Verdict>
+        private let slots: UnsafeMutableBufferPointer<Verdict>
         init(count: Int) {
             slots = .allocate(capacity: count)
             slots.initialize(repeating: .same)
         }
         deinit { slots.deallocate() }
         func set(_ i: Int, _ v: Verdict) { slots[i] = v }
-        var all: UnsafeMutableBufferPointer<Verdict> { slots }
+        /// Calls `body` with each slot's index and verdict, in order; a method call keeps `self` alive
+        /// until it returns, which a returned buffer could not (the caller's last use of `self` was the getter).
+        func forEach(_ body: (Int, Verdict) -> Void) {
+            for (i, v) in slots.enumerated() { body(i, v) }
+        }
     }
 }
