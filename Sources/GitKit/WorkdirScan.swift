@@ -128,10 +128,12 @@ enum WorkdirScan {
         guard let dir = opendir(workdir + relative) else { return errno == ENOENT || errno == ENOTDIR }
         defer { closedir(dir) }
         var names: [(String, UInt8)] = []
+        // A record in readdir's buffer is only as long as its name (d_reclen), not the 256 bytes `d_name` is
+        // declared with: copying that field read past the end of the buffer at its last record (ASan found it).
+        // The name is read where it lies, up to its NUL.
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         while let e = readdir(dir) {
-            let decoded = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(validatingCString: $0) }
-            }
+            let decoded = String(validatingCString: UnsafeRawPointer(e).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self))
             guard let name = decoded else { return false }  // not UTF-8: libgit2's scan keeps the bytes
             if name == "." || name == ".." || name == ".git" { continue }
             names.append((name, e.pointee.d_type))
