@@ -95,7 +95,7 @@ public struct APIServer: Sendable {
         let router = Router()
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthMiddleware(tokens: tokens))
-        RunsRoutes(spooler: spooler, catalog: catalog).register(router)
+        RunsRoutes(spooler: spooler, catalog: catalog, workspaceRoots: spool.workspaceRoots(config)).register(router)
         StatusRoutes(board: board, catalog: catalog).register(router)
         ConsoleRoutes().register(router)
 

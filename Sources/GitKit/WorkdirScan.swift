@@ -77,7 +77,7 @@ enum WorkdirScan {
                 verdicts.set(i, verdict(entries[i], workdir: workdir, racyFrom: racyFrom))
             }
         }
-        for (i, v) in verdicts.all.enumerated() {
+        verdicts.forEach { i, v in
             switch v {
             case .same: break
             case .changed: changes.changed.append(tracked[i].path)
@@ -128,10 +128,12 @@ enum WorkdirScan {
         guard let dir = opendir(workdir + relative) else { return errno == ENOENT || errno == ENOTDIR }
         defer { closedir(dir) }
         var names: [(String, UInt8)] = []
+        // A record in readdir's buffer is only as long as its name (d_reclen), not the 256 bytes `d_name` is
+        // declared with: copying that field read past the end of the buffer at its last record (ASan found it).
+        // The name is read where it lies, up to its NUL.
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         while let e = readdir(dir) {
-            let decoded = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(validatingCString: $0) }
-            }
+            let decoded = String(validatingCString: UnsafeRawPointer(e).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self))
             guard let name = decoded else { return false }  // not UTF-8: libgit2's scan keeps the bytes
             if name == "." || name == ".." || name == ".git" { continue }
             names.append((name, e.pointee.d_type))
@@ -170,15 +172,21 @@ enum WorkdirScan {
         return git_ignore_path_is_ignored(&v, repo.pointer, path) == 0 && v != 0
     }
 
-    /// Each tracked entry's verdict, one slot per entry; threads write disjoint slots.
+    /// Each tracked entry's verdict, one slot per entry. `@unchecked Sendable` because threads write
+    /// disjoint slots and the reader runs only after `concurrentPerform` has returned. The buffer never
+    /// leaves this type: every access happens inside a method of `self`, so none can outlive `deinit`.
     final class Verdicts: @unchecked Sendable {
-        private var slots: UnsafeMutableBufferPointer<Verdict>
+        private let slots: UnsafeMutableBufferPointer<Verdict>
         init(count: Int) {
             slots = .allocate(capacity: count)
             slots.initialize(repeating: .same)
         }
         deinit { slots.deallocate() }
         func set(_ i: Int, _ v: Verdict) { slots[i] = v }
-        var all: UnsafeMutableBufferPointer<Verdict> { slots }
+        /// Calls `body` with each slot's index and verdict, in order; a method call keeps `self` alive
+        /// until it returns, which a returned buffer could not (the caller's last use of `self` was the getter).
+        func forEach(_ body: (Int, Verdict) -> Void) {
+            for (i, v) in slots.enumerated() { body(i, v) }
+        }
     }
 }

@@ -66,6 +66,10 @@ struct RunExecutor: Sendable {
         let artifacts = spooler.spool.artifactsDir(run.id, in: .running)
         // A job without steps needs no folders: nothing would run in them.
         if job.steps.isEmpty { return await finish(ctx, .succeeded) }
+        if let missing = missingAbsoluteWorkspace(job, workspace) {
+            _ = emit(ctx, "error", [("message", .string(missing))])
+            return await finish(ctx, .failed, [("reason", .string(missing))])
+        }
         do {
             try Sys.mkdirs(FilePath(workspace))
             try Sys.mkdir(artifacts)
@@ -319,7 +323,8 @@ struct RunExecutor: Sendable {
                                      expected: nil, mayBeIncomplete: true))
         }
         digest(JobDigest(bytes))
-        do { return .success(try JobLoader.load(bytes, file: display)) } catch { return .failure(error) }
+        let roots = spooler.spool.workspaceRoots(options.config)
+        do { return .success(try JobLoader.load(bytes, file: display, workspaceRoots: roots)) } catch { return .failure(error) }
     }
 
     /// What changed in `cur/RUN.yaml` since the run read it, or nil when it is the same bytes (or unreadable).
@@ -355,6 +360,24 @@ struct RunExecutor: Sendable {
         f.append(("message", .string(error.message)))
         if let e = error.expected { f.append(("expected", .string(e))) }
         return f
+    }
+
+    /// Why an absolute `workspace:` cannot be used on this host, or nil. Relative workspaces are created when
+    /// missing; absolute ones never are: an absolute path names a host's checkout or mount, and where it is
+    /// missing the host is not set up for the job (creating it, even under an existing parent, would run the
+    /// steps in an empty folder and `git init` a repository nobody reads).
+    func missingAbsoluteWorkspace(_ job: Job, _ path: String) -> String? {
+        guard let ws = job.workspace, ws.hasPrefix("/") else { return nil }
+        let host = spooler.actor.host
+        switch Result(catching: { () throws(SysError) in try Sys.stat(FilePath(path)) }) {
+        case .success(let st) where st.isDirectory: return nil
+        case .success:
+            return "workspace \(path) on host \(host) is not a folder; point `workspace:` at a folder"
+        case .failure(let e) where e.errno == ENOENT || e.errno == ENOTDIR:
+            return "workspace \(path) does not exist on host \(host); create or mount it there, or use a path relative to the spool root"
+        case .failure(let e):
+            return "workspace \(path) on host \(host) cannot be used: \(e)"
+        }
     }
 
     func workspacePath(_ job: Job, run: RunID) -> String {
