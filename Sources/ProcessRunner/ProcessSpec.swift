@@ -12,6 +12,8 @@ public struct ProcessSpec: Sendable {
     public var timeout: Double?
     /// Seconds between SIGTERM and SIGKILL when the group is terminated.
     public var killGrace: Double
+    /// Names the step's cgroup (`RUN-step3`), for whoever looks at the host; not needed to be unique.
+    public var label = "step"
 
     public init(command: String, workingDirectory: String, environment: [String: String], stdoutPath: String,
                 stderrPath: String, timeout: Double?, killGrace: Double) {
