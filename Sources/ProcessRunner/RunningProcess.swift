@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// One step's process tree: `/bin/sh -c COMMAND` spawned as the leader of a new process group, under a
-/// supervisor process when `StepSupervision` is enabled.
+/// supervisor process when `spec.supervisor` names one.
 ///
 /// - stdin is `/dev/null`; stdout and stderr append to files (never pipes, so a flood cannot block it).
 /// - On timeout or `terminate()`, the whole tree gets SIGTERM (and SIGCONT, in case it is paused), then
@@ -53,7 +53,7 @@ public final class RunningProcess: Sendable {
 
         let slot = ResultSlot(spec: spec)
         let process: RunningProcess
-        if let executable = StepSupervision.executable {
+        if let executable = spec.supervisor {
             StepCgroup.sweepStale()
             let cgroup = StepCgroup.create(label: spec.label)
             let grace = spec.killGrace
