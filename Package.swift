@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Console")]),
         .executableTarget(name: "AgentRunnerCLI", dependencies: [
-            "Worker", "APIServer", "SpoolCore", "JobSpec", "GitKit", "HTTPClient", "YAMLCore", "LLM", "AgentTools",
+            "Worker", "APIServer", "SpoolCore", "JobSpec", "GitKit", "HTTPClient", "YAMLCore", "LLM", "AgentTools", "ProcessRunner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -64,9 +64,10 @@ struct StepRunner: Sendable {
             return ctx.isLost ? .lost : .logFailed
         }
         spooler.faults.crash(at: .stepStarted)
-        let spec = ProcessSpec(command: command, workingDirectory: workspace, environment: env,
+        var spec = ProcessSpec(command: command, workingDirectory: workspace, environment: env,
                                stdoutPath: stdoutPath, stderrPath: stderrPath, timeout: timeout,
                                killGrace: options.config.killGrace)
+        spec.label = "\(ctx.run.id.rawValue)-step\(index)"
         let process: RunningProcess
         do { process = try RunningProcess.spawn(spec) } catch {
             _ = emit("step.finished", [("step", .int(index)), ("name", .string(label)), ("ok", .bool(false)),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JobSpec
 import Logging
+import ProcessRunner
 import SpoolCore
 import Worker
 
@@ -52,6 +53,8 @@ struct WorkerCommand: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "agent-runner.worker")
+        // Steps and agent `shell` calls run under this binary's `supervise-step`, so they die with the worker.
+        StepSupervision.enable()
         let spooler = Spooler(spool: s, config: config)
         let worker = Worker(spooler: spooler, options: WorkerOptions(config: config, watch: watch, drain: drain, claimOnly: claimOnly),
                             logger: logger)
