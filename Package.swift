@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "agent-runner", targets: ["AgentRunnerCLI"]),
+        // The per-step supervisor, in C so that starting one per step costs about an exec of /bin/true.
+        .executable(name: "agent-runner-step", targets: ["StepSupervisorMain"]),
         .library(name: "AgentRunnerCore", targets: ["SpoolCore", "JobSpec", "ProcessRunner", "Worker"]),
     ],
     dependencies: [
@@ -36,6 +38,7 @@ let package = Package(
         // Process groups with timeouts, signals and output to files; CProcess exposes glibc's spawn extensions.
         .target(name: "CProcess"),
         .target(name: "ProcessRunner", dependencies: ["CProcess"]),
+        .executableTarget(name: "StepSupervisorMain", dependencies: ["CProcess"]),
         // The queue on disk: claim, events, leases, finish, requeue, recovery, watching.
         .target(name: "SpoolCore", dependencies: ["JobSpec", "JSONCore"]),
         // LLM providers: the four wire formats and the scripted one, streaming through HTTPClient.

@@ -11,9 +11,22 @@ public enum StepSupervision {
     private static let executablePath = Mutex<String?>(nil)
 
     /// Runs every later step under `executable`, and removes step cgroups that dead workers left behind.
-    public static func enable(executable: String = "/proc/self/exe") {
+    public static func enable(executable: String = defaultExecutable()) {
         executablePath.withLock { $0 = executable }
         StepCgroup.sweepStale()
+    }
+
+    /// `agent-runner-step` next to the running binary (a small C program: about 1 ms per step), else the
+    /// running binary itself, whose hidden `supervise-step` command runs the same loop at the cost of
+    /// starting the whole Swift program for every step.
+    public static func defaultExecutable() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return "/proc/self/exe" }
+        let exe = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = exe.lastIndex(of: "/") else { return "/proc/self/exe" }
+        let small = String(exe[..<slash]) + "/agent-runner-step"
+        return access(small, X_OK) == 0 ? small : "/proc/self/exe"
     }
 
     public static func disable() { executablePath.withLock { $0 = nil } }
