@@ -42,7 +42,7 @@ let package = Package(
         // The queue on disk: claim, events, leases, finish, requeue, recovery, watching.
         .target(name: "SpoolCore", dependencies: ["JobSpec", "JSONCore"]),
         // LLM providers: the four wire formats and the scripted one, streaming through HTTPClient.
-        .target(name: "LLM", dependencies: ["JSONCore", "HTTPClient", "JobSpec"]),
+        .target(name: "LLM", dependencies: ["JSONCore", "HTTPClient"]),
         // The agent's tools, confined to the workspace.
         .target(name: "AgentTools", dependencies: ["JSONCore", "ProcessRunner", "HTTPClient"]),
         // One agent step: the tool loop, its events, and resuming it from them.
@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "RunCatalog", dependencies: ["SpoolCore", "JobSpec", "JSONCore"]),
         // `agent-runner serve`: the REST API, Server-Sent Events and the web console (static files, no build step).
         .target(name: "APIServer", dependencies: [
-            "RunCatalog", "SpoolCore", "JobSpec", "JSONCore", "LLM", "HTTPClient",
+            "RunCatalog", "SpoolCore", "JobSpec", "JSONCore", "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
         // Test helpers: a stand-in for the four LLM APIs (a Python stub replaying the vendors' recorded shapes).
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Fixtures"]),
-        .testTarget(name: "LLMTests", dependencies: ["LLM", "JobSpec", "JSONCore", "TestSupport"]),
+        .testTarget(name: "LLMTests", dependencies: ["LLM", "Agent", "JobSpec", "JSONCore", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JSONCore"]),
         .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore"]),

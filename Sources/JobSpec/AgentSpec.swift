@@ -81,7 +81,7 @@ public struct GitSettings: Sendable, Equatable {
 
 /// Names the agent schema knows.
 public enum AgentSchema {
-    public static let providers = ["anthropic", "gemini", "ollama", "openai", "scripted"]
+    public static var providers: [String] { ProviderCatalog.names }
     public static let tools = ["read_file", "write_file", "edit_file", "list_files", "grep", "shell", "fetch_url"]
     /// Network access is opt-in: `fetch_url` is only available when a job lists it.
     public static let defaultTools = ["read_file", "write_file", "edit_file", "list_files", "grep", "shell"]
