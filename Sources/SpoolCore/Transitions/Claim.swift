@@ -40,7 +40,7 @@ extension Spooler {
            let n = old.first(where: { $0.type == "queued" })?["name"]?.stringValue {
             displayName = Array(n.utf8)
         }
-        if existing != nil, let (path, _) = locate({ spool.eventsFile(run, in: $0) }),
+        if existing != nil, let path = spool.eventsPath(of: run),
            let history = try? EventReader.read(path) {
             attempt = history.filter { $0.type == "claimed" }.count + 1
             if let first = history.first(where: { $0.type == "queued" }), let n = first["name"]?.stringValue {

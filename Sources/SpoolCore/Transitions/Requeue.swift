@@ -34,7 +34,7 @@ extension Spooler {
     /// When the attempts are used up the same steps run with a `finishing` token and a `finished` event
     /// (status `failed`), into `done/`.
     public func reap(_ run: RunID, lease: FileStat, now: Double) throws(SpoolError) {
-        let eventsPath = locate({ spool.eventsFile(run, in: $0) })?.0 ?? spool.eventsFile(run, in: .running)
+        let eventsPath = spool.eventsPath(of: run) ?? spool.eventsFile(run, in: .running)
         let history = (try? EventReader.read(eventsPath)) ?? []
         // A claim that could not write its `claimed` event still counts: its lease records the attempt.
         let attempts = max(history.filter { $0.type == "claimed" }.count, leaseRecord(spool.leaseFile(run))?["attempt"]?.intValue ?? 0)
@@ -101,7 +101,7 @@ extension Spooler {
         do {
             guard try takeToken(run, token: token, leaseInode: lease.inode, staleCheck: now) else { return }
             faults.crash(at: .finishTokenTaken)
-            let eventsPath = locate({ spool.eventsFile(run, in: $0) })?.0 ?? spool.eventsFile(run, in: .running)
+            let eventsPath = spool.eventsPath(of: run) ?? spool.eventsFile(run, in: .running)
             let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
             do {
                 try restoreClaimEvents(run, token: token, log: log)

@@ -66,15 +66,6 @@ public struct Spooler: Sendable {
         try? Sys.unlink(path)
     }
 
-    /// Finds a run's companion file in whichever folder it is, preferring `cur/`.
-    func locate(_ make: (RunState) -> FilePath) -> (FilePath, RunState)? {
-        for state in [RunState.running, .done, .queued] {
-            let p = make(state)
-            if (try? Sys.lstat(p)) != nil { return (p, state) }
-        }
-        return nil
-    }
-
     func syncIfDurable(_ log: EventLog) throws(SysError) {
         if durability == .fsync { try log.sync() }
     }
