@@ -18,6 +18,8 @@ let package = Package(
         // HTTP serving for `agent-runner serve`. Its default traits pull in swift-configuration, which nothing here uses.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Already a dependency of Hummingbird: `serve`'s services and its graceful shutdown.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, found through pkg-config. Only the wrapper module above each one imports it.
@@ -61,6 +63,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Console")]),
         .executableTarget(name: "AgentRunnerCLI", dependencies: [
             "Worker", "APIServer", "SpoolCore", "JobSpec", "GitKit", "HTTPClient", "YAMLCore", "LLM", "AgentTools", "ProcessRunner",
@@ -76,6 +79,11 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JSONCore"]),
         .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore"]),
+        // The API's routes in-process, through HummingbirdTesting.
+        .testTarget(name: "APIServerTests", dependencies: [
+            "APIServer", "SpoolCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
         // Integration tests: start real `agent-runner` worker processes on temporary spools.
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI", "TestSupport", "HTTPClient", "JSONCore", "APIServer"]),
