@@ -34,6 +34,8 @@ let package = Package(
 
         // An order-keeping JSON value: event lines, provider wire formats and tool arguments.
         .target(name: "JSONCore"),
+        // The run event types and their payloads, shared by the emitters and readers of RUN.events.jsonl.
+        .target(name: "RunEvents", dependencies: ["JSONCore"]),
 
         // Spool file formats: job schema v1 and the spool's config.yaml.
         .target(name: "JobSpec", dependencies: ["YAMLCore", "JSONCore"]),
@@ -42,13 +44,13 @@ let package = Package(
         .target(name: "ProcessRunner", dependencies: ["CProcess"]),
         .executableTarget(name: "StepSupervisorMain", dependencies: ["CProcess"]),
         // The queue on disk: claim, events, leases, finish, requeue, recovery, watching.
-        .target(name: "SpoolCore", dependencies: ["JobSpec", "JSONCore"]),
+        .target(name: "SpoolCore", dependencies: ["JobSpec", "JSONCore", "RunEvents"]),
         // LLM providers: the four wire formats and the scripted one, streaming through HTTPClient.
         .target(name: "LLM", dependencies: ["JSONCore", "HTTPClient"]),
         // The agent's tools, confined to the workspace.
         .target(name: "AgentTools", dependencies: ["JSONCore", "ProcessRunner", "HTTPClient"]),
         // One agent step: the tool loop, its events, and resuming it from them.
-        .target(name: "Agent", dependencies: ["LLM", "AgentTools", "JobSpec", "JSONCore", "ProcessRunner"]),
+        .target(name: "Agent", dependencies: ["LLM", "AgentTools", "JobSpec", "JSONCore", "RunEvents", "ProcessRunner"]),
         // The run loop that claims jobs and executes them.
         .target(name: "Worker", dependencies: [
             "SpoolCore", "JobSpec", "ProcessRunner", "Agent", "LLM", "AgentTools", "GitKit",

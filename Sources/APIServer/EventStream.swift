@@ -62,7 +62,7 @@ struct EventStream: Sendable {
                 switch tail.read(path) {
                 case .appended(let events), .replaced(let events):
                     highest = max(highest, events.last?.seq ?? 0)
-                    for e in events where e.type == "finished" { status = e["status"]?.stringValue }
+                    for e in events { if let f = e.payload(EventType.Finished.self) { status = f.status } }
                     for e in events where e.seq > last {
                         Self.frame(e, into: &out)
                         last = e.seq

@@ -49,8 +49,11 @@ struct Tail: AsyncParsableCommand {
                     if event.seq > after {
                         FileHandle.standardOutput.write(Data(line + [0x0A]))
                     }
-                    if event.type == "finished" { finished = true }
-                    if event.type == "claimed" || event.type == "requeued" || event.type == "retried" { finished = false }
+                    switch event.eventType {
+                    case .finished?: finished = true
+                    case .claimed?, .requeued?, .retried?: finished = false
+                    default: break
+                    }
                 }
                 continue
             }

@@ -23,8 +23,8 @@ public struct RunIndex: Sendable {
     }
 
     public func summary(_ run: RunID, state: RunState) -> RunSummary {
-        var s = RunSummary(id: run.rawValue, name: "\(run).yaml", state: state)
-        if let path = eventsPath(run) { s.apply((try? EventReader.read(path)) ?? []) }
+        let history = eventsPath(run).map(RunHistory.read) ?? RunHistory()
+        var s = RunSummary(id: run.rawValue, name: "\(run).yaml", state: state, history: history)
         if state == .running, (try? Sys.lstat(spool.controlFile(run, .pause))) != nil { s.paused = true }
         return s
     }

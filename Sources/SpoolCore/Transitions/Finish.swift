@@ -37,7 +37,7 @@ extension Spooler {
             try? Sys.touch(token)
             let duration = max(0, clock.now() - run.claimedAt)
             do {
-                try run.events.append("finished", [("status", .string(status.rawValue)),
+                try run.events.append(.finished, [("status", .string(status.rawValue)),
                                                    ("duration", .double((duration * 1000).rounded() / 1000))] + fields)
                 try syncIfDurable(run.events)
             } catch {

@@ -51,7 +51,7 @@ extension Spooler {
         if hasJob {
             if let lease = leaseStat {
                 guard isStale(lease, now: now) else { return }
-                let attempts = ((try? EventReader.read(spool.eventsFile(run, in: .running))) ?? []).filter { $0.type == "claimed" }.count
+                let attempts = RunHistory.read(spool.eventsFile(run, in: .running)).claims
                 let limit = attemptLimit(run)
                 try reap(run, lease: lease, now: now)
                 if (try? Sys.lstat(spool.jobFile(run, in: .running))) == nil {
@@ -119,19 +119,18 @@ extension Spooler {
                 report.rolledForward.append(run)
                 return
             }
-            let events = (try? EventReader.read(eventsPath)) ?? []
-            let lastClaim = events.lastIndex { $0.type == "claimed" } ?? -1
+            let history = RunHistory.read(eventsPath)
             let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
             switch kind {
             case .finishing:
-                if !events[(lastClaim + 1)...].contains(where: { $0.type == "finished" }) {
-                    let started = lastClaim >= 0 ? events[lastClaim].ts ?? clock.now() : clock.now()
+                if !history.currentAttemptHas(.finished) {
+                    let started = history.claimTime ?? clock.now()
                     let duration: (String, JSON) = ("duration", .double(((clock.now() - started) * 1000).rounded() / 1000))
                     if let (status, fields) = recordedIntent(mine) {
-                        try log.append("finished", [("status", .string(status.rawValue)), duration] + fields
+                        try log.append(.finished, [("status", .string(status.rawValue)), duration] + fields
                                        + [("recovered_by", .string(actor.id))])
                     } else {
-                        try log.append("finished", [
+                        try log.append(.finished, [
                             ("status", .string(RunStatus.failed.rawValue)), duration,
                             ("reason", .string("the worker died while finishing this run; its final status is unknown")),
                             ("recovered_by", .string(actor.id)),
@@ -140,9 +139,9 @@ extension Spooler {
                     try syncIfDurable(log)
                 }
             case .requeueing:
-                if !events[(lastClaim + 1)...].contains(where: { $0.type == "requeued" }) {
-                    try log.append("requeued", [("reason", .string(RequeueReason.leaseExpired.rawValue)),
-                                                ("next_attempt", .int(events.filter { $0.type == "claimed" }.count + 1)),
+                if !history.currentAttemptHas(.requeued) {
+                    try log.append(.requeued, [("reason", .string(RequeueReason.leaseExpired.rawValue)),
+                                                ("next_attempt", .int(history.claims + 1)),
                                                 ("by", .string(actor.id))])
                     try syncIfDurable(log)
                 }

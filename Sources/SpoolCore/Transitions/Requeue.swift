@@ -35,9 +35,8 @@ extension Spooler {
     /// (status `failed`), into `done/`.
     public func reap(_ run: RunID, lease: FileStat, now: Double) throws(SpoolError) {
         let eventsPath = spool.eventsPath(of: run) ?? spool.eventsFile(run, in: .running)
-        let history = (try? EventReader.read(eventsPath)) ?? []
         // A claim that could not write its `claimed` event still counts: its lease records the attempt.
-        let attempts = max(history.filter { $0.type == "claimed" }.count, leaseRecord(spool.leaseFile(run))?["attempt"]?.intValue ?? 0)
+        let attempts = max(RunHistory.read(eventsPath).claims, leaseRecord(spool.leaseFile(run))?["attempt"]?.intValue ?? 0)
         let limit = attemptLimit(run)
         if attempts >= limit {
             try failExhausted(run, lease: lease, now: now, attempts: attempts)
@@ -56,8 +55,8 @@ extension Spooler {
             faults.crash(at: .requeueTokenTaken)
             do {
                 try restoreClaimEvents(run, token: token, log: log)
-                let attempts = ((try? EventReader.read(log.path)) ?? []).filter { $0.type == "claimed" }.count
-                try log.append("requeued", [("reason", .string(reason.rawValue)), ("next_attempt", .int(attempts + 1)),
+                let attempts = RunHistory.read(log.path).claims
+                try log.append(.requeued, [("reason", .string(reason.rawValue)), ("next_attempt", .int(attempts + 1)),
                                             ("by", .string(actor.id))])
                 try syncIfDurable(log)
             } catch {
@@ -105,8 +104,8 @@ extension Spooler {
             let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
             do {
                 try restoreClaimEvents(run, token: token, log: log)
-                let claimed = (try? EventReader.read(log.path))?.first(where: { $0.type == "claimed" })?.ts ?? clock.now()
-                try log.append("finished", [
+                let claimed = RunHistory.read(log.path).firstClaimTime ?? clock.now()
+                try log.append(.finished, [
                     ("status", .string(RunStatus.failed.rawValue)),
                     ("duration", .double(((clock.now() - claimed) * 1000).rounded() / 1000)),
                     ("reason", .string("lease expired on attempt \(attempts) of \(attempts); the worker running it stopped heartbeating")),
@@ -135,17 +134,17 @@ extension Spooler {
     /// time and its attempt count. Nothing is written when the events are there already.
     func restoreClaimEvents(_ run: RunID, token: FilePath, log: EventLog) throws(SysError) {
         guard let lease = leaseRecord(token), let attempt = lease["attempt"]?.intValue, attempt > 0 else { return }
-        let history = (try? EventReader.read(log.path)) ?? []
-        guard history.filter({ $0.type == "claimed" }).count < attempt else { return }
+        let history = RunHistory.read(log.path)
+        guard history.claims < attempt else { return }
         let recovered: (String, JSON) = ("recovered_by", .string(actor.id))
-        if !history.contains(where: { $0.type == "queued" }), let queuedAt = lease["queued_at"] {
+        if history.queued == nil, let queuedAt = lease["queued_at"] {
             var fields: [(String, JSON)] = [("name", lease["name"] ?? .string("\(run).yaml"))]
             if let raw = lease["name_b64"] { fields.append(("name_b64", raw)) }
-            try log.append("queued", fields + [("queued_at", queuedAt), recovered])
+            try log.append(.queued, fields + [("queued_at", queuedAt), recovered])
         }
         var claimed: [(String, JSON)] = [("attempt", .int(attempt))]
         for key in ["worker", "host", "pid", "claimed_at"] { if let v = lease[key] { claimed.append((key, v)) } }
-        try log.append("claimed", claimed + [recovered])
+        try log.append(.claimed, claimed + [recovered])
     }
 
     /// The claim a lease (or the token it became) records on its first line.
