@@ -147,7 +147,7 @@ public final class Worker: Sendable {
             logger.debug("claimed", metadata: ["run": "\(owned.id)", "name": "\(owned.displayName)"])
             let claim = ClaimKey(run: owned.id, attempt: owned.attempt, serial: loop.nextClaimSerial)
             loop.nextClaimSerial += 1
-            let ctx = RunContext(run: owned, claim: claim)
+            let ctx = RunContext(run: owned, claim: claim, control: RunControl(spooler: spooler, run: owned.id))
             loop.running[claim] = ctx
             group.addTask { [post] in
                 let end = await executor.execute(ctx)
