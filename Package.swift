@@ -46,7 +46,7 @@ let package = Package(
         // LLM providers: the four wire formats and the scripted one, streaming through HTTPClient.
         .target(name: "LLM", dependencies: ["JSONCore", "HTTPClient"]),
         // The agent's tools, confined to the workspace.
-        .target(name: "AgentTools", dependencies: ["JSONCore", "ProcessRunner", "HTTPClient"]),
+        .target(name: "AgentTools", dependencies: ["JSONCore", "JobSpec", "ProcessRunner", "HTTPClient"]),
         // One agent step: the tool loop, its events, and resuming it from them.
         .target(name: "Agent", dependencies: ["LLM", "AgentTools", "JobSpec", "JSONCore", "ProcessRunner"]),
         // The run loop that claims jobs and executes them.
@@ -77,11 +77,11 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Fixtures"]),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "Agent", "JobSpec", "JSONCore", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
-        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JSONCore"]),
+        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JobSpec", "JSONCore"]),
         .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore"]),
         // The API's routes in-process, through HummingbirdTesting.
         .testTarget(name: "APIServerTests", dependencies: [
-            "APIServer", "SpoolCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "APIServer", "SpoolCore", "JobSpec", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
