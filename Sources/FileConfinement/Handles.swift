@@ -8,7 +8,7 @@ import Glibc
 /// `@unchecked Sendable`: the only state is an immutable descriptor, and the `*at` calls made with it do not
 /// depend on a shared offset, so threads may use one handle at the same time.
 public final class DirectoryHandle: @unchecked Sendable {
-    public let fd: Int32
+    let fd: Int32
 
     /// Takes ownership of `fd`, an open folder.
     init(owning fd: Int32) { self.fd = fd }
@@ -137,7 +137,7 @@ public final class DirectoryHandle: @unchecked Sendable {
 ///
 /// `@unchecked Sendable`: the descriptor never changes; reads share its offset, so one reader at a time.
 public final class OpenFile: @unchecked Sendable {
-    public let fd: Int32
+    let fd: Int32
     /// The size when it was opened.
     public let size: Int
     /// The physical path from the confined folder's root, for messages.
