@@ -74,6 +74,8 @@ public enum Toolbox {
             }
         } catch let r as WorkspaceJail.Refusal {
             return .error(r.description)
+        } catch let p as FileProblem {
+            return .error(p.message)
         } catch let e as ArgumentError {
             return .error(e.message)
         } catch {
