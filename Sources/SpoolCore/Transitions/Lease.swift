@@ -2,11 +2,43 @@
 import Glibc
 #endif
 
+/// The open lease file of a run this actor claimed: the fd (heartbeats and appends go through it, because the
+/// path may be a token by now) and the inode it names (ownership is "cur/RUN.lease is still this inode").
+/// `~Copyable`, so exactly one owner closes the fd, once, in `deinit`: every path out of `claim`, including
+/// a throw, either hands it on with `consume` or drops it.
+struct LeaseHandle: ~Copyable, Sendable {
+    private let fd: Int32
+    let inode: UInt64
+
+    /// Takes ownership of `fd`.
+    init(fd: Int32, inode: UInt64) {
+        self.fd = fd
+        self.inode = inode
+    }
+
+    deinit { Sys.close(fd) }
+
+    /// Closes the fd now rather than where the handle's last owner lets go of it.
+    consuming func close() {}
+
+    /// The corresponding C function is `futimens`: sets the lease's mtime to the file system's now.
+    func touch() {
+        _ = futimens(fd, nil)
+    }
+
+    /// Appends `bytes` at the lease's end with one `pwrite`; best effort, like the records it writes.
+    func append(_ bytes: [UInt8]) {
+        let end = lseek(fd, 0, SEEK_END)
+        guard end >= 0 else { return }
+        _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, end) }
+    }
+}
+
 extension Spooler {
     /// Writes a fresh lease for `run` with `O_CREAT|O_EXCL`, so two actors can never both hold one.
     /// The lease also records the claim (name, attempt, worker) for recovery after a crash.
     /// `queuedAt` (fresh files only) is the job file's mtime, for the `queued` event a reaper may have to write.
-    func createLease(_ run: RunID, name: [UInt8], attempt: Int, queuedAt: Double? = nil) throws(SysError) -> (fd: Int32, inode: UInt64)? {
+    func createLease(_ run: RunID, name: [UInt8], attempt: Int, queuedAt: Double? = nil) throws(SysError) -> LeaseHandle? {
         let path = spool.leaseFile(run)
         let fd: Int32
         do { fd = try Sys.open(path, O_RDWR | O_CREAT | O_EXCL, mode: 0o644) } catch where error.errno == EEXIST { return nil }
@@ -16,7 +48,7 @@ extension Spooler {
         ] + (queuedAt.map { [("queued_at", .string(Timestamp.rfc3339($0)))] } ?? [])).encoded() + [0x0A]
         do {
             try Sys.write(fd, body, path: path)
-            return (fd, try Sys.fstat(fd, path: path).inode)
+            return LeaseHandle(fd: fd, inode: try Sys.fstat(fd, path: path).inode)
         } catch {
             Sys.close(fd)
             unlinkIfPresent(path)
@@ -32,16 +64,13 @@ extension Spooler {
     /// Renews the lease: `futimens` on the lease's own fd (the server's clock on NFS), then checks that the
     /// lease at `cur/RUN.lease` is still this inode. Returns false when another worker took the run over.
     public func heartbeat(_ run: OwnedRun) -> Bool {
-        _ = futimens(run.leaseFD, nil)
+        run.lease.touch()
         return owns(run)
     }
 
     /// Appends one JSON line to the lease through the owner's fd (the lease's path may be a token by now).
     func appendToLease(_ run: OwnedRun, _ value: JSON) {
-        let line = value.encoded() + [0x0A]
-        let end = lseek(run.leaseFD, 0, SEEK_END)
-        guard end >= 0 else { return }
-        _ = line.withUnsafeBytes { pwrite(run.leaseFD, $0.baseAddress, $0.count, end) }
+        run.lease.append(value.encoded() + [0x0A])
     }
 
     /// Records the process group of the step now running, so that a reaper on this host can end it if this

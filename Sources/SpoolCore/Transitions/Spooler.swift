@@ -87,22 +87,22 @@ public final class OwnedRun: Sendable {
     /// The job's display name: the file name it was dropped as.
     public let name: [UInt8]
     public let attempt: Int
-    public let leaseInode: UInt64
-    public let leaseFD: Int32
+    /// The lease's fd, closed when the last reference to this run goes away.
+    let lease: LeaseHandle
     public let events: EventLog
     public let claimedAt: Double
 
-    init(id: RunID, name: [UInt8], attempt: Int, leaseInode: UInt64, leaseFD: Int32, events: EventLog, claimedAt: Double) {
+    init(id: RunID, name: [UInt8], attempt: Int, lease: consuming LeaseHandle, events: EventLog, claimedAt: Double) {
         self.id = id
         self.name = name
         self.attempt = attempt
-        self.leaseInode = leaseInode
-        self.leaseFD = leaseFD
+        self.lease = lease
         self.events = events
         self.claimedAt = claimedAt
     }
 
-    deinit { Sys.close(leaseFD) }
+    /// The inode of the lease this actor created.
+    public var leaseInode: UInt64 { lease.inode }
 
     public var displayName: String { FilePath(bytes: name).display }
 }
