@@ -97,21 +97,29 @@ extension Spooler {
         return nil
     }
 
-    /// After a reaper took a stale lease (now `token`): SIGKILL the step process group its dead owner
-    /// recorded, if that owner ran on this host and the group's leader is still that very process.
-    func killOrphanedStep(token: FilePath) {
-        guard let bytes = try? Sys.readFile(token, limit: 1 << 20) else { return }
+    /// The step process group the lease's (now the token's) owner recorded last, if any.
+    func recordedStepProcess(_ token: FilePath) -> StepProcessRecord? {
+        guard let bytes = try? Sys.readFile(token, limit: 1 << 20) else { return nil }
         for line in bytes.split(separator: 0x0A).reversed() {
             guard let step = JSON.parse(Array(line))?["step_process"] else { continue }
-            guard step["host"]?.stringValue == actor.host, let pgid = step["pgid"]?.intValue, pgid > 1,
-                  let start = step["start"]?.intValue, ProcessStart.of(pid: Int32(pgid)) == UInt64(start) else { return }
-            _ = kill(-Int32(pgid), SIGKILL)
-            return
+            guard let host = step["host"]?.stringValue, let pgid = step["pgid"]?.intValue, pgid > 1,
+                  let start = step["start"]?.intValue, start >= 0 else { return nil }
+            return StepProcessRecord(host: host, pgid: Int32(pgid), start: UInt64(start))
         }
+        return nil
     }
 
     /// A lease (or token) is stale when its mtime is older than `leaseDuration` on the file system's clock.
     func isStale(_ st: FileStat, now: Double) -> Bool {
         now - st.mtime > leaseDuration
     }
+}
+
+/// A step's process group as its worker recorded it in the lease: enough for a reaper on the same host to
+/// tell whether that very process still runs (the pid and its start time).
+public struct StepProcessRecord: Sendable, Equatable {
+    public let host: String
+    public let pgid: Int32
+    /// The leader's start time, in clock ticks since boot (`/proc/PID/stat` field 22).
+    public let start: UInt64
 }

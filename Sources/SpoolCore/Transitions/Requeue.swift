@@ -89,8 +89,9 @@ extension Spooler {
                 try? Sys.rename(token, lease)
                 return false
             }
-            // The owner is gone: its step must not keep running beside the next attempt.
-            killOrphanedStep(token: token)
+            // The owner is gone: whoever runs the spooler ends its step (the worker's recovery does), so it
+            // does not keep running beside the next attempt.
+            onTakeover?(run, recordedStepProcess(token))
         }
         try? Sys.touch(token)
         return true

@@ -16,6 +16,9 @@ public struct Spooler: Sendable {
     public var leaseDuration: Double
     public var maxAttempts: Int
     public var durability: SpoolConfig.Durability
+    /// Called when this actor takes over a stale run, before anything of the run moves, with the step
+    /// process its dead owner recorded. The spool core only hands it over; the worker kills it.
+    public var onTakeover: (@Sendable (RunID, StepProcessRecord?) -> Void)?
 
     public init(spool: Spool, actor: Actor = .current(), config: SpoolConfig = SpoolConfig(),
                 clock: any WallClock = SystemClock(), fsClock: (any FileSystemClock)? = nil, faults: Faults = .process) {
