@@ -88,20 +88,22 @@ extension Spooler {
         appendToLease(run, JSON.object([("max_attempts", .int(limit))]))
     }
 
+    /// The JSON lines of a lease (or the token it became), in the order they were written: the claim
+    /// first, then what its owner appended (step processes, `max_attempts`, the finishing intent).
+    func leaseEntries(_ path: FilePath) -> [JSON] {
+        guard let bytes = try? Sys.readFile(path, limit: 1 << 20) else { return [] }
+        return bytes.split(separator: 0x0A).compactMap { JSON.parse(Array($0)) }
+    }
+
     /// The `max_attempts` a lease (or the token it became) recorded, if the run got that far.
     func recordedMaxAttempts(_ path: FilePath) -> Int? {
-        guard let bytes = try? Sys.readFile(path, limit: 1 << 20) else { return nil }
-        for line in bytes.split(separator: 0x0A).reversed() {
-            if let n = JSON.parse(Array(line))?["max_attempts"]?.intValue { return n }
-        }
-        return nil
+        leaseEntries(path).reversed().lazy.compactMap { $0["max_attempts"]?.intValue }.first
     }
 
     /// The step process group the lease's (now the token's) owner recorded last, if any.
     func recordedStepProcess(_ token: FilePath) -> StepProcessRecord? {
-        guard let bytes = try? Sys.readFile(token, limit: 1 << 20) else { return nil }
-        for line in bytes.split(separator: 0x0A).reversed() {
-            guard let step = JSON.parse(Array(line))?["step_process"] else { continue }
+        for entry in leaseEntries(token).reversed() {
+            guard let step = entry["step_process"] else { continue }
             guard let host = step["host"]?.stringValue, let pgid = step["pgid"]?.intValue, pgid > 1,
                   let start = step["start"]?.intValue, start >= 0 else { return nil }
             return StepProcessRecord(host: host, pgid: Int32(pgid), start: UInt64(start))

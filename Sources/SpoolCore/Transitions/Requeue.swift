@@ -151,7 +151,6 @@ extension Spooler {
 
     /// The claim a lease (or the token it became) records on its first line.
     func leaseRecord(_ path: FilePath) -> JSON? {
-        guard let bytes = try? Sys.readFile(path, limit: 1 << 20), let first = bytes.split(separator: 0x0A).first else { return nil }
-        return JSON.parse(Array(first))
+        leaseEntries(path).first
     }
 }
