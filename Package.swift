@@ -18,6 +18,8 @@ let package = Package(
         // HTTP serving for `agent-runner serve`. Its default traits pull in swift-configuration, which nothing here uses.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Already a dependency of Hummingbird: `serve`'s services and its graceful shutdown.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, found through pkg-config. Only the wrapper module above each one imports it.
@@ -33,6 +35,10 @@ let package = Package(
         // An order-keeping JSON value: event lines, provider wire formats and tool arguments.
         .target(name: "JSONCore"),
 
+        // Paths opened below a folder and never outside it: openat(O_NOFOLLOW) one component at a time from the
+        // folder's descriptor. The agent's file tools and the API's artifacts both open files through it.
+        .target(name: "FileConfinement"),
+
         // Spool file formats: job schema v1 and the spool's config.yaml.
         .target(name: "JobSpec", dependencies: ["YAMLCore", "JSONCore"]),
         // Process groups with timeouts, signals and output to files; CProcess exposes glibc's spawn extensions.
@@ -42,9 +48,9 @@ let package = Package(
         // The queue on disk: claim, events, leases, finish, requeue, recovery, watching.
         .target(name: "SpoolCore", dependencies: ["JobSpec", "JSONCore"]),
         // LLM providers: the four wire formats and the scripted one, streaming through HTTPClient.
-        .target(name: "LLM", dependencies: ["JSONCore", "HTTPClient", "JobSpec"]),
+        .target(name: "LLM", dependencies: ["JSONCore", "HTTPClient"]),
         // The agent's tools, confined to the workspace.
-        .target(name: "AgentTools", dependencies: ["JSONCore", "ProcessRunner", "HTTPClient"]),
+        .target(name: "AgentTools", dependencies: ["JSONCore", "JobSpec", "ProcessRunner", "HTTPClient", "FileConfinement"]),
         // One agent step: the tool loop, its events, and resuming it from them.
         .target(name: "Agent", dependencies: ["LLM", "AgentTools", "JobSpec", "JSONCore", "ProcessRunner"]),
         // The run loop that claims jobs and executes them.
@@ -54,13 +60,14 @@ let package = Package(
         ]),
         // What the HTTP API and console read: run summaries folded from events, kept fresh by watching the spool,
         // and artifacts opened without leaving their folder.
-        .target(name: "RunCatalog", dependencies: ["SpoolCore", "JobSpec", "JSONCore"]),
+        .target(name: "RunCatalog", dependencies: ["SpoolCore", "JobSpec", "JSONCore", "FileConfinement"]),
         // `agent-runner serve`: the REST API, Server-Sent Events and the web console (static files, no build step).
         .target(name: "APIServer", dependencies: [
-            "RunCatalog", "SpoolCore", "JobSpec", "JSONCore", "LLM", "HTTPClient",
+            "RunCatalog", "SpoolCore", "JobSpec", "JSONCore", "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Console")]),
         .executableTarget(name: "AgentRunnerCLI", dependencies: [
             "Worker", "APIServer", "SpoolCore", "JobSpec", "GitKit", "HTTPClient", "YAMLCore", "LLM", "AgentTools", "ProcessRunner",
@@ -72,10 +79,16 @@ let package = Package(
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
         // Test helpers: a stand-in for the four LLM APIs (a Python stub replaying the vendors' recorded shapes).
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Fixtures"]),
-        .testTarget(name: "LLMTests", dependencies: ["LLM", "JobSpec", "JSONCore", "TestSupport"]),
+        .testTarget(name: "LLMTests", dependencies: ["LLM", "Agent", "JobSpec", "JSONCore", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
-        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JSONCore"]),
+        .testTarget(name: "FileConfinementTests", dependencies: ["FileConfinement"]),
+        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JobSpec", "JSONCore"]),
         .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore"]),
+        // The API's routes in-process, through HummingbirdTesting.
+        .testTarget(name: "APIServerTests", dependencies: [
+            "APIServer", "SpoolCore", "JobSpec", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
         // Integration tests: start real `agent-runner` worker processes on temporary spools.
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI", "TestSupport", "HTTPClient", "JSONCore", "APIServer"]),

@@ -100,7 +100,7 @@ extension RunExecutor {
         let workdir = git?.worktree.path ?? workspace
         var env = ProcessInfo.processInfo.environment
         // Provider keys are for the worker's own requests; steps and tools never see them.
-        for name in ProviderFactory.keyVariables(options.config) { env.removeValue(forKey: name) }
+        for name in ProviderCatalog.keyVariables(options.config) { env.removeValue(forKey: name) }
         for (k, v) in job.env { env[k] = v }
         env["AGENT_RUNNER_RUN_ID"] = run.id.rawValue
         env["AGENT_RUNNER_SPOOL"] = spooler.spool.root.display

@@ -300,7 +300,11 @@ public final class Worker: Sendable {
     // MARK: signals
 
     func installSignalHandlers() -> [DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { sig in
+        // The writer probe takes a read lease for an instant; a writer opening the file right then makes the
+        // kernel send the lease holder SIGIO, whose default action would end the worker. Steps get default
+        // dispositions back at spawn.
+        signal(SIGIO, SIG_IGN)
+        return [SIGTERM, SIGINT].map { sig in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [post] in post.yield(.shutdown) }

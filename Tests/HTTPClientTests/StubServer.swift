@@ -33,7 +33,7 @@ final class StubServer: @unchecked Sendable {
             line += byte
         }
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            throw HTTPError.transport(url: script, code: 0, message: "no port printed")
+            throw HTTPClientError.transport(url: script, code: 0, message: "no port printed")
         }
         self.port = port
     }
@@ -60,7 +60,7 @@ func stubFlag(_ flag: String, id: String, within: Double) async throws -> Bool {
     let deadline = Date().addingTimeInterval(within)
     while true {
         let asked = Date()
-        let r = try await HTTP.send(HTTPRequest(url: stub("/\(flag)?id=\(id)")))
+        let r = try await HTTP.send(HTTPClientRequest(url: stub("/\(flag)?id=\(id)")))
         if r.text.contains("true") { return true }
         if asked >= deadline { return false }
         try await Task.sleep(for: .milliseconds(50))
@@ -68,7 +68,7 @@ func stubFlag(_ flag: String, id: String, within: Double) async throws -> Bool {
 }
 
 /// Collects a stream into its heads and concatenated body, or the error it ended with.
-func collect(_ request: HTTPRequest) async -> (heads: [HTTPHead], body: [UInt8], error: HTTPError?) {
+func collect(_ request: HTTPClientRequest) async -> (heads: [HTTPHead], body: [UInt8], error: HTTPClientError?) {
     var heads: [HTTPHead] = []
     var body: [UInt8] = []
     do {

@@ -1,6 +1,7 @@
 import Foundation
 import JobSpec
 import JSONCore
+import Agent
 @testable import LLM
 import Testing
 import TestSupport

@@ -102,10 +102,7 @@ extension Spool {
     /// `RUN.lease`, `RUN.finishing.ACTOR` or `RUN.requeueing.ACTOR`: a claim or move in progress (or
     /// interrupted, until recovery finds it stale).
     public static func isTransitionLeftover(_ name: [UInt8]) -> Bool {
-        let text = String(decoding: name, as: UTF8.self)
-        guard let dot = text.firstIndex(of: "."), RunID(String(text[..<dot])) != nil else { return false }
-        let rest = text[text.index(after: dot)...]
-        return rest == "lease" || TokenKind.allCases.contains { rest.hasPrefix($0.rawValue + ".") }
+        RunFileName(name)?.isTransitionLeftover ?? false
     }
 }
 

@@ -33,9 +33,8 @@ extension Spooler {
         }
         var groups: [RunID: [String]] = [:]
         for entry in entries {
-            let name = String(decoding: entry.name, as: UTF8.self)
-            guard let dot = name.firstIndex(of: "."), let run = RunID(String(name[..<dot])) else { continue }
-            groups[run, default: []].append(String(name[name.index(after: dot)...]))
+            guard let file = RunFileName(entry.name) else { continue }
+            groups[file.run, default: []].append(file.suffix)
         }
         for (run, suffixes) in groups {
             do { try recover(run, suffixes: Set(suffixes), now: now, report: &report) }
@@ -76,7 +75,7 @@ extension Spooler {
                 let orphan = Actor(host: "recovery", pid: 0)
                 if let lease = try? Spooler(spool: spool, actor: orphan, clock: clock, fsClock: fsClock, faults: faults)
                     .createLease(run, name: Array("\(run).yaml".utf8), attempt: 0) {
-                    Sys.close(lease.fd)
+                    lease.close()
                     if (try? Sys.lstat(job)) == nil { unlinkIfPresent(spool.leaseFile(run)) }
                 }
             }
@@ -115,7 +114,7 @@ extension Spooler {
             guard try renameClaiming(old, mine, mine: { (try? Sys.lstat(mine))?.inode == st.inode }) else { return }
             try? Sys.touch(mine)
             // The events file may already have moved ahead of the job file.
-            guard let (eventsPath, _) = locate({ spool.eventsFile(run, in: $0) }) else {
+            guard let eventsPath = spool.eventsPath(of: run) else {
                 try completeMove(run, to: kind == .finishing ? .done : .queued, token: mine)
                 report.rolledForward.append(run)
                 return

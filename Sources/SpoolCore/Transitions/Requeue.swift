@@ -34,7 +34,7 @@ extension Spooler {
     /// When the attempts are used up the same steps run with a `finishing` token and a `finished` event
     /// (status `failed`), into `done/`.
     public func reap(_ run: RunID, lease: FileStat, now: Double) throws(SpoolError) {
-        let eventsPath = locate({ spool.eventsFile(run, in: $0) })?.0 ?? spool.eventsFile(run, in: .running)
+        let eventsPath = spool.eventsPath(of: run) ?? spool.eventsFile(run, in: .running)
         let history = (try? EventReader.read(eventsPath)) ?? []
         // A claim that could not write its `claimed` event still counts: its lease records the attempt.
         let attempts = max(history.filter { $0.type == "claimed" }.count, leaseRecord(spool.leaseFile(run))?["attempt"]?.intValue ?? 0)
@@ -89,8 +89,9 @@ extension Spooler {
                 try? Sys.rename(token, lease)
                 return false
             }
-            // The owner is gone: its step must not keep running beside the next attempt.
-            killOrphanedStep(token: token)
+            // The owner is gone: whoever runs the spooler ends its step (the worker's recovery does), so it
+            // does not keep running beside the next attempt.
+            onTakeover?(run, recordedStepProcess(token))
         }
         try? Sys.touch(token)
         return true
@@ -101,7 +102,7 @@ extension Spooler {
         do {
             guard try takeToken(run, token: token, leaseInode: lease.inode, staleCheck: now) else { return }
             faults.crash(at: .finishTokenTaken)
-            let eventsPath = locate({ spool.eventsFile(run, in: $0) })?.0 ?? spool.eventsFile(run, in: .running)
+            let eventsPath = spool.eventsPath(of: run) ?? spool.eventsFile(run, in: .running)
             let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
             do {
                 try restoreClaimEvents(run, token: token, log: log)
@@ -150,7 +151,6 @@ extension Spooler {
 
     /// The claim a lease (or the token it became) records on its first line.
     func leaseRecord(_ path: FilePath) -> JSON? {
-        guard let bytes = try? Sys.readFile(path, limit: 1 << 20), let first = bytes.split(separator: 0x0A).first else { return nil }
-        return JSON.parse(Array(first))
+        leaseEntries(path).first
     }
 }
