@@ -76,14 +76,15 @@ let package = Package(
         ]),
 
         .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "YAMLCore"]),
-        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
-        // Test helpers: a stand-in for the four LLM APIs (a Python stub replaying the vendors' recorded shapes).
+        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner", "TestSupport"]),
+        // Test helpers: a stand-in for the four LLM APIs (a Python stub replaying the vendors' recorded shapes),
+        // third-party servers on loopback, and the trait that keeps blocking tests off the shared pool.
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Fixtures"]),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "Agent", "JobSpec", "JSONCore", "TestSupport"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FileConfinementTests", dependencies: ["FileConfinement"]),
-        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JobSpec", "JSONCore"]),
-        .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore"]),
+        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JobSpec", "JSONCore", "TestSupport"]),
+        .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore", "TestSupport"]),
         // The API's routes in-process, through HummingbirdTesting.
         .testTarget(name: "APIServerTests", dependencies: [
             "APIServer", "SpoolCore", "JobSpec", .product(name: "HummingbirdTesting", package: "hummingbird"),

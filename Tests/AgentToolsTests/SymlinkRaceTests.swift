@@ -3,9 +3,10 @@ import Foundation
 import JSONCore
 import Synchronization
 import Testing
+import TestSupport
 
 /// A symlink swapped in between a check and a use must not lead a file tool out of the workspace.
-@Suite struct SymlinkRace {
+@Suite(.ownThread) struct SymlinkRace {
     /// renameat2(2) with RENAME_EXCHANGE, which Swift's Glibc module does not import (it needs _GNU_SOURCE).
     typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
     static let renameExchange: UInt32 = 1 << 1

@@ -1,8 +1,9 @@
 import Foundation
 import HTTPClient
 import Testing
+import TestSupport
 
-@Suite struct Transfers {
+@Suite(.ownThread) struct Transfers {
     @Test func headStatusHeadersAndBody() async throws {
         let r = try await HTTP.send(HTTPClientRequest(url: stub("/json")))
         #expect(r.status == 200)
