@@ -1,9 +1,10 @@
 import Synchronization
 import Testing
+import TestSupport
 @testable import Worker
 
 /// `RunControl` alone, with the control files replaced by a flag pair the test sets.
-@Suite struct RunControlSignals {
+@Suite(.ownThread) struct RunControlSignals {
     final class Files: Sendable {
         let value = Mutex((pause: false, stop: false))
         func set(pause: Bool = false, stop: Bool = false) { value.withLock { $0 = (pause, stop) } }
