@@ -37,6 +37,10 @@ let package = Package(
         // The run event types and their payloads, shared by the emitters and readers of RUN.events.jsonl.
         .target(name: "RunEvents", dependencies: ["JSONCore"]),
 
+        // Paths opened below a folder and never outside it: openat(O_NOFOLLOW) one component at a time from the
+        // folder's descriptor. The agent's file tools and the API's artifacts both open files through it.
+        .target(name: "FileConfinement"),
+
         // Spool file formats: job schema v1 and the spool's config.yaml.
         .target(name: "JobSpec", dependencies: ["YAMLCore", "JSONCore"]),
         // Process groups with timeouts, signals and output to files; CProcess exposes glibc's spawn extensions.
@@ -48,7 +52,7 @@ let package = Package(
         // LLM providers: the four wire formats and the scripted one, streaming through HTTPClient.
         .target(name: "LLM", dependencies: ["JSONCore", "HTTPClient"]),
         // The agent's tools, confined to the workspace.
-        .target(name: "AgentTools", dependencies: ["JSONCore", "ProcessRunner", "HTTPClient"]),
+        .target(name: "AgentTools", dependencies: ["JSONCore", "JobSpec", "ProcessRunner", "HTTPClient", "FileConfinement"]),
         // One agent step: the tool loop, its events, and resuming it from them.
         .target(name: "Agent", dependencies: ["LLM", "AgentTools", "JobSpec", "JSONCore", "RunEvents", "ProcessRunner"]),
         // The run loop that claims jobs and executes them.
@@ -58,7 +62,7 @@ let package = Package(
         ]),
         // What the HTTP API and console read: run summaries folded from events, kept fresh by watching the spool,
         // and artifacts opened without leaving their folder.
-        .target(name: "RunCatalog", dependencies: ["SpoolCore", "JobSpec", "JSONCore"]),
+        .target(name: "RunCatalog", dependencies: ["SpoolCore", "JobSpec", "JSONCore", "FileConfinement"]),
         // `agent-runner serve`: the REST API, Server-Sent Events and the web console (static files, no build step).
         .target(name: "APIServer", dependencies: [
             "RunCatalog", "SpoolCore", "JobSpec", "JSONCore", "HTTPClient",
@@ -74,16 +78,18 @@ let package = Package(
         ]),
 
         .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "YAMLCore"]),
-        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
-        // Test helpers: a stand-in for the four LLM APIs (a Python stub replaying the vendors' recorded shapes).
+        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner", "TestSupport"]),
+        // Test helpers: a stand-in for the four LLM APIs (a Python stub replaying the vendors' recorded shapes),
+        // third-party servers on loopback, and the trait that keeps blocking tests off the shared pool.
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Fixtures"]),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "Agent", "JobSpec", "JSONCore", "TestSupport"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
-        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JSONCore"]),
-        .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FileConfinementTests", dependencies: ["FileConfinement"]),
+        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JobSpec", "JSONCore", "TestSupport"]),
+        .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore", "TestSupport"]),
         // The API's routes in-process, through HummingbirdTesting.
         .testTarget(name: "APIServerTests", dependencies: [
-            "APIServer", "SpoolCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "APIServer", "SpoolCore", "JobSpec", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),

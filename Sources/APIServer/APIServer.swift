@@ -79,6 +79,7 @@ public struct APIServer: Sendable {
         router.add(middleware: AuthMiddleware(tokens: tokens))
         RunsRoutes(spooler: spooler, catalog: catalog, workspaceRoots: spool.workspaceRoots(config)).register(router)
         StatusRoutes(board: board, catalog: catalog).register(router)
+        CapabilitiesRoutes().register(router)
         ConsoleRoutes().register(router)
 
         return Application(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JobSpec
 import SpoolCore
+import Worker
 
 /// `--spool DIR`, shared by every command that works on a spool.
 struct SpoolOption: ParsableArguments {
@@ -26,7 +27,10 @@ struct SpoolOption: ParsableArguments {
     func spooler() throws -> (Spool, Spooler) {
         let s = try open()
         let config = try s.loadConfig()
-        return (s, Spooler(spool: s, config: config))
+        // `recover` and the controls take over stale runs too: they end the dead owner's step like a worker.
+        var spooler = Spooler(spool: s, config: config)
+        spooler.onTakeover = OrphanedSteps.killer(host: spooler.actor.host)
+        return (s, spooler)
     }
 }
 

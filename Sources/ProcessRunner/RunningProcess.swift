@@ -94,7 +94,12 @@ public final class RunningProcess: Sendable {
     public func pause() {
         if slot.isFinished { return }
         _ = kill(-pid, SIGSTOP)
-        cgroup?.freeze()
+        guard let cgroup else { return }
+        // A task frozen before it was scheduled to take the SIGSTOP stays frozen with the signal pending
+        // (state S, not T) until the thaw: on a busy host, give the leader a moment to stop first.
+        let until = monotonicSeconds() + 0.05
+        while let st = ProcStat(pid: pid), st.state != "T", st.isLive, monotonicSeconds() < until { usleep(1000) }
+        cgroup.freeze()
     }
 
     /// The cgroup thawed, and SIGCONT to the group.

@@ -15,6 +15,8 @@ public final class Worker: Sendable {
 
     enum Message: Sendable {
         case watch(WatchSignal)
+        /// A file in `control/` was created, written or removed (inotify only; each run also polls its own).
+        case control(WatchSignal)
         case runEnded(ClaimKey, RunEnd)
         /// The run's work is over; it is finishing (fsync and moves) and no longer takes a slot.
         case workDone(ClaimKey)
@@ -45,6 +47,7 @@ public final class Worker: Sendable {
             logger.error("cannot watch \(spool.new.display): \(error)")
             return 1
         }
+        let controlWatcher = startControlWatcher()
         let signals = installSignalHandlers()
         let heartbeatEvery = max(0.05, min(options.config.lease / 3, 1.0))
         let ticker = Task { [post] in
@@ -78,6 +81,13 @@ public final class Worker: Sendable {
                             post.yield(.watch(.rescan(.poll)))
                         }
                     }
+                case .control(.name(let name)):
+                    // "RUN.pause" or "RUN.stop": the run reads its control files now rather than at its next poll.
+                    guard let dot = name.lastIndex(of: UInt8(ascii: ".")) else { break }
+                    let run = String(decoding: name[..<dot], as: UTF8.self)
+                    for ctx in loop.running.values where ctx.run.id.rawValue == run { ctx.control.refresh() }
+                case .control(.rescan(let reason)):
+                    if reason == .overflow { for ctx in loop.running.values { ctx.control.refresh() } }
                 case .workDone(let claim):
                     if let ctx = loop.running.removeValue(forKey: claim) { loop.finishing[claim] = ctx }
                 case .runEnded(let claim, let end):
@@ -110,6 +120,7 @@ public final class Worker: Sendable {
         }
         ticker.cancel()
         watcher.stop()
+        controlWatcher?.stop()
         signals.forEach { $0.cancel() }
         try? Sys.unlink(spool.workerFile(spooler.actor))
         logger.info("worker stopped", metadata: ["worker": "\(spooler.actor.id)"])
@@ -147,7 +158,7 @@ public final class Worker: Sendable {
             logger.debug("claimed", metadata: ["run": "\(owned.id)", "name": "\(owned.displayName)"])
             let claim = ClaimKey(run: owned.id, attempt: owned.attempt, serial: loop.nextClaimSerial)
             loop.nextClaimSerial += 1
-            let ctx = RunContext(run: owned, claim: claim)
+            let ctx = RunContext(run: owned, claim: claim, control: RunControl(spooler: spooler, run: owned.id))
             loop.running[claim] = ctx
             group.addTask { [post] in
                 let end = await executor.execute(ctx)
@@ -270,10 +281,30 @@ public final class Worker: Sendable {
         for err in recovery.errors { logger.error("recovery: \(err)") }
     }
 
+    /// inotify on `control/`, so that pause and stop reach a run at once; nil with `--watch=poll` or where
+    /// inotify is unavailable. Each run's `RunControl` polls its files anyway, for writes from other hosts.
+    func startControlWatcher() -> QueueWatcher? {
+        guard options.watch == .inotify else { return nil }
+        do {
+            let events = UInt32(IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)
+            // Its own rescans are not needed: the runs poll their control files themselves.
+            let watcher = try QueueWatcher(directory: spooler.spool.control, mode: .inotify, pollInterval: 3600, events: events)
+            try watcher.start { [post] in post.yield(.control($0)) }
+            return watcher
+        } catch {
+            logger.notice("cannot watch \(spooler.spool.control.display) (\(error)); pause and stop are seen by polling only")
+            return nil
+        }
+    }
+
     // MARK: signals
 
     func installSignalHandlers() -> [DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { sig in
+        // The writer probe takes a read lease for an instant; a writer opening the file right then makes the
+        // kernel send the lease holder SIGIO, whose default action would end the worker. Steps get default
+        // dispositions back at spawn.
+        signal(SIGIO, SIG_IGN)
+        return [SIGTERM, SIGINT].map { sig in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [post] in post.yield(.shutdown) }

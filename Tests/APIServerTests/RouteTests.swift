@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JobSpec
 import SpoolCore
 import Testing
 
@@ -95,6 +96,20 @@ import Testing
             try await client.execute(uri: "/", method: .get, headers: Self.local) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentSecurityPolicy]?.contains("default-src") == true)
+            }
+        }
+    }
+}
+
+extension RouteTests {
+    /// The console builds its provider list and tool checkboxes from this, so it names what the schema accepts.
+    @Test func capabilitiesListTheRegistries() async throws {
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/api/v1/capabilities", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = String(buffer: response.body)
+                for name in ProviderCatalog.names + ToolCatalog.names { #expect(body.contains("\"\(name)\""), "\(name) in \(body)") }
+                #expect(body.contains("\"builtin\""))
             }
         }
     }

@@ -7,7 +7,7 @@ import Testing
 import TestSupport
 
 /// The four wire formats against a local stub that replays the vendors' documented shapes.
-@Suite(.serialized) struct ProviderWire {
+@Suite(.serialized, .ownThread) struct ProviderWire {
     static let providers = ["anthropic", "openai", "gemini", "ollama"]
     let stub: StubServer
 

@@ -1,6 +1,7 @@
 import Foundation
 @testable import ProcessRunner
 import Testing
+import TestSupport
 
 /// The `agent-runner` binary built next to the test bundle: it has the `supervise-step` command.
 let supervisorBinary: String = {
@@ -31,7 +32,7 @@ func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
 
 func fileSize(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
 
-@Suite struct Supervised {
+@Suite(.ownThread) struct Supervised {
     @Test func theResultIsTheShellsAsWithoutASupervisor() async throws {
         let dir = try scratch()
         let p = try supervised("echo out; echo err >&2; exit 3", in: dir)

@@ -111,6 +111,18 @@ extension Integration {
             #expect(try String(contentsOfFile: out, encoding: .utf8) == "one\ntwo\n")
         }
 
+        /// The writer probe's lease makes the kernel send SIGIO when a writer opens the file at that instant:
+        /// the worker must survive it.
+        @Test func aWorkerIgnoresSIGIO() throws {
+            let s = try TestSpool()
+            let w = try s.startWorker()
+            #expect(s.wait(timeout: 20) { w.logText.contains("worker started") })
+            w.kill(SIGIO)
+            try s.drop("after-sigio.yaml", "steps:\n  - run: \"true\"\n")
+            #expect(s.wait(timeout: 20) { !s.jobFiles(s.done).isEmpty }, "log:\n\(w.logText)")
+            #expect(w.process.isRunning)
+        }
+
         /// A job file changed after the run read it: the run executed something other than what done/ would
         /// record, so it fails with that reason. `started` records what was read.
         @Test func aJobFileChangedWhileRunningFailsTheRun() throws {

@@ -55,7 +55,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = Logger(label: "agent-runner.worker")
         // Steps and agent `shell` calls run under this binary's `supervise-step`, so they die with the worker.
         StepSupervision.enable()
-        let spooler = Spooler(spool: s, config: config)
+        var spooler = Spooler(spool: s, config: config)
+        spooler.onTakeover = OrphanedSteps.killer(host: spooler.actor.host)
         let worker = Worker(spooler: spooler, options: WorkerOptions(config: config, watch: watch, drain: drain, claimOnly: claimOnly),
                             logger: logger)
         let status = await worker.run()

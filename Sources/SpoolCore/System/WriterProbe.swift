@@ -9,7 +9,8 @@ extension Sys {
     ///
     /// Returns nil when the kernel cannot tell: leases exist only on local file systems (NFS, FUSE and
     /// GlusterFS answer EINVAL) and only for the file's owner or a process with CAP_LEASE (EACCES otherwise).
-    /// Callers then fall back to the settle time.
+    /// Callers then fall back to the settle time. A writer that opens the file during the instant the lease is
+    /// held makes the kernel send this process SIGIO (default action: terminate): callers ignore SIGIO.
     public static func isOpenForWriting(_ path: FilePath) -> Bool? {
         let setLease: Int32 = 1024  // F_SETLEASE, which Glibc's module leaves out (it is behind _GNU_SOURCE)
         guard let fd = try? openQueued(path) else { return nil }

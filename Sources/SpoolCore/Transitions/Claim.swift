@@ -50,35 +50,33 @@ extension Spooler {
 
         do {
             let queuedAt = existing == nil ? st.mtime : nil
-            guard let lease = try createLease(run, name: displayName, attempt: attempt, queuedAt: queuedAt) else { return nil }
+            // The handle closes the lease's fd on every way out of here, thrown or returned, except the last,
+            // which hands it to the OwnedRun.
+            guard var lease = try createLease(run, name: displayName, attempt: attempt, queuedAt: queuedAt) else { return nil }
             faults.crash(at: .claimLeaseCreated)
             let target = spool.jobFile(run, in: .running)
+            let inode = lease.inode
             let won: Bool
             do {
                 won = try renameClaiming(source, target, lostReplyFault: "claim") {
-                    (try? Sys.lstat(spool.leaseFile(run)))?.inode == lease.inode
+                    (try? Sys.lstat(spool.leaseFile(run)))?.inode == inode
                 }
             } catch {
                 // Not claimed (the file is still in new/): take our lease back before reporting.
-                if (try? Sys.lstat(spool.leaseFile(run)))?.inode == lease.inode { unlinkIfPresent(spool.leaseFile(run)) }
-                Sys.close(lease.fd)
+                if (try? Sys.lstat(spool.leaseFile(run)))?.inode == inode { unlinkIfPresent(spool.leaseFile(run)) }
                 throw error
             }
             guard won else {
-                if (try? Sys.lstat(spool.leaseFile(run)))?.inode == lease.inode { unlinkIfPresent(spool.leaseFile(run)) }
-                Sys.close(lease.fd)
+                if (try? Sys.lstat(spool.leaseFile(run)))?.inode == inode { unlinkIfPresent(spool.leaseFile(run)) }
                 return nil
             }
             faults.crash(at: .claimRenamed)
             // Stopped for longer than a lease between steps 1 and 2? Then a reaper removed our lease as an
             // orphan: take a new one, or walk away if another actor holds it now.
-            var leaseFD = lease.fd
-            var leaseInode = lease.inode
-            if (try? Sys.lstat(spool.leaseFile(run)))?.inode != lease.inode {
-                Sys.close(lease.fd)
+            if (try? Sys.lstat(spool.leaseFile(run)))?.inode != inode {
+                lease.close()
                 guard let again = try createLease(run, name: displayName, attempt: attempt, queuedAt: queuedAt) else { return nil }
-                leaseFD = again.fd
-                leaseInode = again.inode
+                lease = again
             }
             if existing != nil {
                 try moveIfPresent(spool.eventsFile(run, in: .queued), spool.eventsFile(run, in: .running))
@@ -99,7 +97,6 @@ extension Spooler {
             } catch {
                 // The run is ours but unloggable (disk full): keep the lease file so it is requeued once stale.
                 // The lease holds what these events would have said; the reaper writes them first.
-                Sys.close(leaseFD)
                 throw SpoolError.eventLog(error, run: run)
             }
             faults.crash(at: .claimEventWritten)
@@ -107,13 +104,10 @@ extension Spooler {
             // Make the claim survive a power cut before the run does anything: a rename that the journal
             // never committed would put the job back in new/, and it would run twice.
             if sync {
-                do throws(SysError) { try syncFolderIfDurable(.running) } catch {
-                    Sys.close(leaseFD)  // as above: the lease stays, and the run is requeued once it is stale
-                    throw error
-                }
+                // On failure, as above: the lease file stays, and the run is requeued once it is stale.
+                try syncFolderIfDurable(.running)
             }
-            return OwnedRun(id: run, name: displayName, attempt: attempt, leaseInode: leaseInode, leaseFD: leaseFD,
-                            events: log, claimedAt: now)
+            return OwnedRun(id: run, name: displayName, attempt: attempt, lease: lease, events: log, claimedAt: now)
         } catch {
             throw SpoolError.from(error, call: "claim", path: source.display, hint: "check permissions and free space in the spool")
         }

@@ -75,7 +75,7 @@ extension Spooler {
                 let orphan = Actor(host: "recovery", pid: 0)
                 if let lease = try? Spooler(spool: spool, actor: orphan, clock: clock, fsClock: fsClock, faults: faults)
                     .createLease(run, name: Array("\(run).yaml".utf8), attempt: 0) {
-                    Sys.close(lease.fd)
+                    lease.close()
                     if (try? Sys.lstat(job)) == nil { unlinkIfPresent(spool.leaseFile(run)) }
                 }
             }

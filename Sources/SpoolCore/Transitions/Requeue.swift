@@ -88,8 +88,9 @@ extension Spooler {
                 try? Sys.rename(token, lease)
                 return false
             }
-            // The owner is gone: its step must not keep running beside the next attempt.
-            killOrphanedStep(token: token)
+            // The owner is gone: whoever runs the spooler ends its step (the worker's recovery does), so it
+            // does not keep running beside the next attempt.
+            onTakeover?(run, recordedStepProcess(token))
         }
         try? Sys.touch(token)
         return true
@@ -149,7 +150,6 @@ extension Spooler {
 
     /// The claim a lease (or the token it became) records on its first line.
     func leaseRecord(_ path: FilePath) -> JSON? {
-        guard let bytes = try? Sys.readFile(path, limit: 1 << 20), let first = bytes.split(separator: 0x0A).first else { return nil }
-        return JSON.parse(Array(first))
+        leaseEntries(path).first
     }
 }

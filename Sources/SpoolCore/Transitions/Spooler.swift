@@ -16,6 +16,9 @@ public struct Spooler: Sendable {
     public var leaseDuration: Double
     public var maxAttempts: Int
     public var durability: SpoolConfig.Durability
+    /// Called when this actor takes over a stale run, before anything of the run moves, with the step
+    /// process its dead owner recorded. The spool core only hands it over; the worker kills it.
+    public var onTakeover: (@Sendable (RunID, StepProcessRecord?) -> Void)?
 
     public init(spool: Spool, actor: Actor = .current(), config: SpoolConfig = SpoolConfig(),
                 clock: any WallClock = SystemClock(), fsClock: (any FileSystemClock)? = nil, faults: Faults = .process) {
@@ -87,22 +90,22 @@ public final class OwnedRun: Sendable {
     /// The job's display name: the file name it was dropped as.
     public let name: [UInt8]
     public let attempt: Int
-    public let leaseInode: UInt64
-    public let leaseFD: Int32
+    /// The lease's fd, closed when the last reference to this run goes away.
+    let lease: LeaseHandle
     public let events: EventLog
     public let claimedAt: Double
 
-    init(id: RunID, name: [UInt8], attempt: Int, leaseInode: UInt64, leaseFD: Int32, events: EventLog, claimedAt: Double) {
+    init(id: RunID, name: [UInt8], attempt: Int, lease: consuming LeaseHandle, events: EventLog, claimedAt: Double) {
         self.id = id
         self.name = name
         self.attempt = attempt
-        self.leaseInode = leaseInode
-        self.leaseFD = leaseFD
+        self.lease = lease
         self.events = events
         self.claimedAt = claimedAt
     }
 
-    deinit { Sys.close(leaseFD) }
+    /// The inode of the lease this actor created.
+    public var leaseInode: UInt64 { lease.inode }
 
     public var displayName: String { FilePath(bytes: name).display }
 }

@@ -26,13 +26,18 @@ public final class QueueWatcher: Sendable {
     private let directory: FilePath
     private let mode: WatchMode
     private let interval: Double
+    private let events: UInt32
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let stopped = Mutex(false)
 
-    public init(directory: FilePath, mode: WatchMode, pollInterval: Double) throws(SysError) {
+    /// `events` are the inotify events that report a name; `new/` needs the default (see above), `control/`,
+    /// where a file's existence is the message, also creations and removals.
+    public init(directory: FilePath, mode: WatchMode, pollInterval: Double,
+                events: UInt32 = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO)) throws(SysError) {
         self.directory = directory
         self.mode = mode
+        self.events = events
         interval = max(0.05, pollInterval)
         var fds: [Int32] = [0, 0]
         if pipe(&fds) != 0 { throw SysError(errno: errno, call: "pipe", path: "") }
@@ -54,7 +59,7 @@ public final class QueueWatcher: Sendable {
         var inotify: Inotify?
         if mode == .inotify {
             let ino = try Inotify()
-            try ino.addWatch(directory, mask: UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK))
+            try ino.addWatch(directory, mask: events | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK))
             inotify = ino
         }
         let box = UncheckedBox(inotify)

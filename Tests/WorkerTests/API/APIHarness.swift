@@ -27,6 +27,14 @@ final class ServeProcess {
         port = found
     }
 
+    /// SIGTERM and a wait: serve shuts down gracefully (and an instrumented build writes its coverage).
+    deinit {
+        if process.process.isRunning {
+            process.kill(SIGTERM)
+            if !process.waitForExit(timeout: 10) { process.kill(SIGKILL) }
+        }
+    }
+
     struct Reply {
         var status: Int
         var headers: [String: String]

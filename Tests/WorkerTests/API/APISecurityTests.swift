@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// Auth, browser-attack defences, artifact path escapes, and what status reports.
-@Suite("HTTP API security and status", .serialized)
+@Suite("HTTP API security and status", .serialized, .ownThread)
 struct APISecurityTests {
     static let token = "test-token-0123456789abcdef"
 

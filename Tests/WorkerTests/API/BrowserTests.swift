@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The web console in a real headless Chromium, driven by selenium through chromium-driver
 /// (Tests/Browser/console_test.py starts the real `serve`, with a token, and a real worker on a temporary
 /// spool; no stand-in for the API). Screenshots of each stage are kept in test-artifacts/browser/ at the
 /// top of the checkout.
-@Suite("Web console in Chromium")
+@Suite("Web console in Chromium", .ownThread)
 struct BrowserTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

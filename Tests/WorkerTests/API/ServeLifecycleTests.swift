@@ -2,12 +2,13 @@ import Foundation
 import HTTPClient
 import JSONCore
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// `serve` as a service: SIGTERM ends its event streams and it exits cleanly.
-@Suite("serve lifecycle", .serialized)
+@Suite("serve lifecycle", .serialized, .ownThread)
 struct ServeLifecycleTests {
     /// A client follows a queued run's events (the stream would stay open until the run finishes). SIGTERM
     /// ends the stream without an `end` event (the run goes on) and the server exits 0.

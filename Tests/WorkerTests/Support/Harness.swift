@@ -203,9 +203,10 @@ final class TestSpool {
         return ev
     }
 
-    /// Nothing of any run is left in cur/ (no job, lease, token or companion).
+    /// Nothing of any run is left in cur/ (no job, lease, token or companion). A finishing worker removes
+    /// its token and control files just after the job file reaches done/, so this waits for that last step.
     func expectCurEmpty(sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(names(cur).isEmpty, "cur/ should be empty: \(names(cur))", sourceLocation: sourceLocation)
+        #expect(wait(timeout: 10) { names(cur).isEmpty }, "cur/ should be empty: \(names(cur))", sourceLocation: sourceLocation)
     }
 
     func wait(timeout: Double, _ condition: () -> Bool) -> Bool {

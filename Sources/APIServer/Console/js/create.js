@@ -3,6 +3,7 @@
 import { $, $$, clearErrors, runLink, setFieldError } from './dom.js';
 import { api } from './api.js';
 import { showBanner } from './banner.js';
+import { loadCapabilities } from './capabilities.js';
 
 // Which pane is shown ('form' or 'yaml'), kept while the dialog is closed; and what had focus before it opened.
 let mode = 'form';
@@ -175,8 +176,14 @@ async function submitRun(e) {
   }
 }
 
-export function openCreate() {
+export async function openCreate() {
   lastFocus = document.activeElement;
+  try {
+    await loadCapabilities();
+  } catch (err) {
+    showBanner('Cannot load the providers and tools this server offers: ' + err.message, 'error');
+    return;
+  }
   $('#modal-overlay').hidden = false;
   clearErrors($('#run-form'));
   setMode(mode);
