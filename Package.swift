@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "agent-runner", targets: ["AgentRunnerCLI"]),
+        // The per-step supervisor, in C so that starting one per step costs about an exec of /bin/true.
+        .executable(name: "agent-runner-step", targets: ["StepSupervisorMain"]),
         .library(name: "AgentRunnerCore", targets: ["SpoolCore", "JobSpec", "ProcessRunner", "Worker"]),
     ],
     dependencies: [
@@ -16,6 +18,8 @@ let package = Package(
         // HTTP serving for `agent-runner serve`. Its default traits pull in swift-configuration, which nothing here uses.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Already a dependency of Hummingbird: `serve`'s services and its graceful shutdown.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, found through pkg-config. Only the wrapper module above each one imports it.
@@ -30,20 +34,27 @@ let package = Package(
 
         // An order-keeping JSON value: event lines, provider wire formats and tool arguments.
         .target(name: "JSONCore"),
+        // The run event types and their payloads, shared by the emitters and readers of RUN.events.jsonl.
+        .target(name: "RunEvents", dependencies: ["JSONCore"]),
+
+        // Paths opened below a folder and never outside it: openat(O_NOFOLLOW) one component at a time from the
+        // folder's descriptor. The agent's file tools and the API's artifacts both open files through it.
+        .target(name: "FileConfinement"),
 
         // Spool file formats: job schema v1 and the spool's config.yaml.
         .target(name: "JobSpec", dependencies: ["YAMLCore", "JSONCore"]),
         // Process groups with timeouts, signals and output to files; CProcess exposes glibc's spawn extensions.
         .target(name: "CProcess"),
         .target(name: "ProcessRunner", dependencies: ["CProcess"]),
+        .executableTarget(name: "StepSupervisorMain", dependencies: ["CProcess"]),
         // The queue on disk: claim, events, leases, finish, requeue, recovery, watching.
-        .target(name: "SpoolCore", dependencies: ["JobSpec", "JSONCore"]),
+        .target(name: "SpoolCore", dependencies: ["JobSpec", "JSONCore", "RunEvents"]),
         // LLM providers: the four wire formats and the scripted one, streaming through HTTPClient.
-        .target(name: "LLM", dependencies: ["JSONCore", "HTTPClient", "JobSpec"]),
+        .target(name: "LLM", dependencies: ["JSONCore", "HTTPClient"]),
         // The agent's tools, confined to the workspace.
-        .target(name: "AgentTools", dependencies: ["JSONCore", "ProcessRunner", "HTTPClient"]),
+        .target(name: "AgentTools", dependencies: ["JSONCore", "JobSpec", "ProcessRunner", "HTTPClient", "FileConfinement"]),
         // One agent step: the tool loop, its events, and resuming it from them.
-        .target(name: "Agent", dependencies: ["LLM", "AgentTools", "JobSpec", "JSONCore", "ProcessRunner"]),
+        .target(name: "Agent", dependencies: ["LLM", "AgentTools", "JobSpec", "JSONCore", "RunEvents", "ProcessRunner"]),
         // The run loop that claims jobs and executes them.
         .target(name: "Worker", dependencies: [
             "SpoolCore", "JobSpec", "ProcessRunner", "Agent", "LLM", "AgentTools", "GitKit",
@@ -51,28 +62,36 @@ let package = Package(
         ]),
         // What the HTTP API and console read: run summaries folded from events, kept fresh by watching the spool,
         // and artifacts opened without leaving their folder.
-        .target(name: "RunCatalog", dependencies: ["SpoolCore", "JobSpec", "JSONCore"]),
+        .target(name: "RunCatalog", dependencies: ["SpoolCore", "JobSpec", "JSONCore", "FileConfinement"]),
         // `agent-runner serve`: the REST API, Server-Sent Events and the web console (static files, no build step).
         .target(name: "APIServer", dependencies: [
-            "RunCatalog", "SpoolCore", "JobSpec", "JSONCore", "LLM", "HTTPClient",
+            "RunCatalog", "SpoolCore", "JobSpec", "JSONCore", "HTTPClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Console")]),
         .executableTarget(name: "AgentRunnerCLI", dependencies: [
-            "Worker", "APIServer", "SpoolCore", "JobSpec", "GitKit", "HTTPClient", "YAMLCore", "LLM", "AgentTools",
+            "Worker", "APIServer", "SpoolCore", "JobSpec", "GitKit", "HTTPClient", "YAMLCore", "LLM", "AgentTools", "ProcessRunner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "YAMLCore"]),
-        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner"]),
-        // Test helpers: a stand-in for the four LLM APIs (a Python stub replaying the vendors' recorded shapes).
+        .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner", "TestSupport"]),
+        // Test helpers: a stand-in for the four LLM APIs (a Python stub replaying the vendors' recorded shapes),
+        // third-party servers on loopback, and the trait that keeps blocking tests off the shared pool.
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Fixtures"]),
-        .testTarget(name: "LLMTests", dependencies: ["LLM", "JobSpec", "JSONCore", "TestSupport"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
-        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JSONCore"]),
-        .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore"]),
+        .testTarget(name: "LLMTests", dependencies: ["LLM", "Agent", "JobSpec", "JSONCore", "TestSupport"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FileConfinementTests", dependencies: ["FileConfinement"]),
+        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JobSpec", "JSONCore", "TestSupport"]),
+        .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore", "TestSupport"]),
+        // The API's routes in-process, through HummingbirdTesting.
+        .testTarget(name: "APIServerTests", dependencies: [
+            "APIServer", "SpoolCore", "JobSpec", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
         // Integration tests: start real `agent-runner` worker processes on temporary spools.
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI", "TestSupport", "HTTPClient", "JSONCore", "APIServer"]),

@@ -51,7 +51,15 @@ public struct APIServer: Sendable {
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { p in p.count <= 3 && UInt8(p) != nil }
     }
 
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully: no new connections, event streams
+    /// end (clients reconnect with `Last-Event-ID` and lose nothing), the index and the probes stop.
     public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
+        try await application(onListening: onListening).runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// The whole server, not yet listening: `run` serves it, and tests drive it in-process
+    /// (HummingbirdTesting's `.router` mode) without a socket.
+    public func application(onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let spool = options.spool
         let config: SpoolConfig
         do { config = try spool.loadConfig() } catch { throw StartError.config(error) }
@@ -66,44 +74,20 @@ public struct APIServer: Sendable {
         let board = StatusBoard(spooler: spooler, config: config, environment: options.environment, authRequired: !tokens.isEmpty,
                                 counts: { catalog.counts })
 
-        // The index follows the spool on its own thread: inotify as it happens; new/ and cur/ listed every
-        // poll_interval, done/ (where little changes, and 10,000 runs cost a few ms to check) every 30 s.
-        let rescanEvery = config.pollInterval
-        let fullEvery = max(30, rescanEvery)
-        Thread.detachNewThread {
-            var lastPartial = monotonicNow()
-            while true {
-                catalog.waitForChanges(timeout: min(0.5, rescanEvery))
-                catalog.catchUp()
-                if catalog.sinceRescan >= fullEvery {
-                    catalog.rescan()
-                    lastPartial = monotonicNow()
-                } else if monotonicNow() - lastPartial >= rescanEvery {
-                    catalog.rescan([.queued, .running])
-                    lastPartial = monotonicNow()
-                }
-            }
-        }
-        let statusEvery = config.api.statusInterval
-        Task.detached {
-            while true {
-                await board.probeAll()
-                try? await Task.sleep(for: .seconds(statusEvery))
-            }
-        }
-
-        let router = Router()
+        let router = Router(context: APIRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthMiddleware(tokens: tokens))
-        RunsRoutes(spooler: spooler, catalog: catalog).register(router)
+        RunsRoutes(spooler: spooler, catalog: catalog, workspaceRoots: spool.workspaceRoots(config)).register(router)
         StatusRoutes(board: board, catalog: catalog).register(router)
+        CapabilitiesRoutes().register(router)
         ConsoleRoutes().register(router)
 
-        let app = Application(
+        return Application(
             router: router,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "agent-runner"),
+            services: [CatalogFollower(catalog: catalog, rescanEvery: config.pollInterval),
+                       StatusProber(board: board, every: config.api.statusInterval)],
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
-        try await app.run()
     }
 }

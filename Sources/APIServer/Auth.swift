@@ -8,14 +8,17 @@ import Hummingbird
 /// - Without tokens (loopback only) two browser attacks on a local port are closed: a page on another site
 ///   posting to 127.0.0.1 (its `Origin` differs from `Host`), and DNS rebinding (a `Host` that is not a
 ///   loopback name). Both would otherwise let any web page queue shell jobs.
-struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
     let tokens: [String]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Decided on the segments the router matches: it skips empty ones, so `//api/v1/runs` is an API call too.
         guard Self.isAPIPath(request.uri.path) else { return try await next(request, context) }
+        var context = context
         if tokens.isEmpty {
             try Self.checkLocal(request)
+            context.principal = Principal(kind: .local, name: "local")
         } else {
             let header = request.headers[.authorization] ?? ""
             // The scheme name is case-insensitive (RFC 9110 §11.1).
@@ -27,6 +30,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
                 e.headers[.wwwAuthenticate] = "Bearer realm=\"agent-runner\""
                 throw e
             }
+            context.principal = Principal(kind: .token, name: "token")
         }
         return try await next(request, context)
     }

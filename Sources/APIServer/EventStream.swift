@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import JSONCore
 import RunCatalog
+import ServiceLifecycle
 import SpoolCore
 
 /// A run's events as Server-Sent Events, following the file as it grows and as it moves from `new/` to
@@ -61,7 +62,7 @@ struct EventStream: Sendable {
                 switch tail.read(path) {
                 case .appended(let events), .replaced(let events):
                     highest = max(highest, events.last?.seq ?? 0)
-                    for e in events where e.type == "finished" { status = e["status"]?.stringValue }
+                    for e in events { if let f = e.payload(EventType.Finished.self) { status = f.status } }
                     for e in events where e.seq > last {
                         Self.frame(e, into: &out)
                         last = e.seq
@@ -83,6 +84,9 @@ struct EventStream: Sendable {
                 try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
                 quietSince = .now
             }
+            // A server shutting down ends its streams (without `end`: the run goes on); clients reconnect
+            // with Last-Event-ID, to this server once it is back or to another one.
+            if Task.isShuttingDownGracefully { return }
             await changes.wait(for: run.rawValue, seen: seen, timeout: interval)
             // Let a burst of writes land before reading: one read and one send for many events, so 100
             // clients of a chatty run cost a few thousand wake-ups a second, not one per event each.

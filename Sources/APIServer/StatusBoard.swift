@@ -2,7 +2,6 @@ import Foundation
 import HTTPClient
 import JobSpec
 import JSONCore
-import LLM
 import RunCatalog
 import Synchronization
 import SpoolCore
@@ -10,7 +9,7 @@ import SpoolCore
 /// Service status: the workers' heartbeats (read from `workers/` on each call: a handful of small files)
 /// and whether each configured LLM provider, Forgejo and Taiga answers (checked every
 /// `api.status_interval` in the background, never per page view). Each check result is also written to
-/// `status.json` in the spool, so `agent-runner status`, scripts and other servers can read it without a request.
+/// `status.json` in the spool, so scripts, monitoring and other servers can read it without a request.
 final class StatusBoard: Sendable {
     struct Check: Sendable {
         var name: String
@@ -36,7 +35,7 @@ final class StatusBoard: Sendable {
         self.spooler = spooler
         self.config = config
         self.authRequired = authRequired
-        var list = ProviderFactory.configured(config, environment: environment).map {
+        var list = ProviderCatalog.configured(config, environment: environment).map {
             Check(name: $0.name, kind: "llm", url: $0.url)
         }
         if let f = config.forgejo { list.append(Check(name: "forgejo", kind: "forgejo", url: f.url)) }
@@ -61,7 +60,7 @@ final class StatusBoard: Sendable {
     /// TLS error or timeout counts as unreachable. No key is sent.
     static func probe(_ c: Check) async -> Check {
         var c = c
-        var request = HTTPRequest(method: "GET", url: c.url)
+        var request = HTTPClientRequest(method: "GET", url: c.url)
         request.connectTimeout = 3
         request.timeout = 5
         request.maxBodyBytes = 64 * 1024

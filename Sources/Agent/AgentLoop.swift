@@ -9,15 +9,20 @@ import ProcessRunner
 public struct AgentHost: Sendable {
     /// Appends an event; false means the run can no longer be logged (or was lost) and the loop must end.
     public var emit: @Sendable (String, [(String, JSON)]) -> Bool
-    /// Polled between turns and while a request is in flight.
+    /// The run's control now (read afresh): after a request was cancelled, it says why.
     public var control: @Sendable () -> AgentControl
+    /// The run's control now, then each change, until the waiting task is cancelled: awaited between turns
+    /// and while a request is in flight.
+    public var controlChanges: @Sendable () -> AsyncStream<AgentControl>
     /// Called after every turn that ran tools, so file changes can be committed per turn.
     public var afterTurn: @Sendable (_ turn: Int, _ summary: String) async -> Void
 
     public init(emit: @escaping @Sendable (String, [(String, JSON)]) -> Bool, control: @escaping @Sendable () -> AgentControl,
+                controlChanges: @escaping @Sendable () -> AsyncStream<AgentControl>,
                 afterTurn: @escaping @Sendable (Int, String) async -> Void) {
         self.emit = emit
         self.control = control
+        self.controlChanges = controlChanges
         self.afterTurn = afterTurn
     }
 }
@@ -80,22 +85,9 @@ public struct AgentLoop: Sendable {
                                               ("prompt", .string(spec.prompt))]) else { return .gone }
         }
         replay = Transcript()
-        var paused = false
         while true {
             // Between turns: pause, stop, shutdown, limits.
-            switch host.control() {
-            case .gone: return .gone
-            case .stop: return .stopped
-            case .shutdown: return .shutdown
-            case .pause:
-                if !paused { guard host.emit("paused", [("step", .int(step)), ("before_turn", .int(turn + 1))]) else { return .gone } }
-                paused = true
-                try? await Task.sleep(for: .milliseconds(100))
-                continue
-            case .proceed:
-                if paused { guard host.emit("resumed", [("step", .int(step)), ("before_turn", .int(turn + 1))]) else { return .gone } }
-                paused = false
-            }
+            if let end = await holdWhilePaused(beforeTurn: turn + 1, host: host) { return end }
             if turn >= maxSteps { return .failed("the agent used all \(maxSteps) of its turns (max_steps) without finishing") }
             if let maxTokens, tokens >= maxTokens {
                 return .failed("the run used \(tokens) tokens, reaching its budget of \(maxTokens) (max_tokens)")
@@ -155,6 +147,27 @@ public struct AgentLoop: Sendable {
         }
     }
 
+    /// Holds the loop while the run is paused (`paused`/`resumed` with `before_turn`); nil means go on.
+    func holdWhilePaused(beforeTurn: Int, host: AgentHost) async -> AgentOutcome? {
+        let fields: [(String, JSON)] = [("step", .int(step)), ("before_turn", .int(beforeTurn))]
+        var paused = false
+        for await control in host.controlChanges() {
+            switch control {
+            case .gone: return .gone
+            case .stop: return .stopped
+            case .shutdown: return .shutdown
+            case .pause:
+                if !paused { guard host.emit("paused", fields) else { return .gone } }
+                paused = true
+            case .proceed:
+                if paused { guard host.emit("resumed", fields) else { return .gone } }
+                return nil
+            }
+        }
+        // Only a cancelled task gets here.
+        return host.control() == .shutdown ? .shutdown : .gone
+    }
+
     /// Runs the request while watching for stop and shutdown, which cancel it (and with it the transfer).
     func ask(_ request: ChatRequest, host: AgentHost) async -> Result<ModelTurn, LLMError> {
         let provider = resolved.provider
@@ -175,16 +188,20 @@ public struct AgentLoop: Sendable {
                 } catch let e as LLMError { return .failure(e) } catch { return .failure(.cancelled) }
             }
             group.addTask {
-                while !Task.isCancelled {
-                    if let deadline, monotonicSeconds() >= deadline {
-                        return .failure(.unavailable(provider: providerName, message: "the job's timeout ran out while waiting for the model"))
-                    }
-                    switch host.control() {
+                for await control in host.controlChanges() {
+                    switch control {
                     case .stop, .shutdown, .gone: return .failure(.cancelled)
-                    default: try? await Task.sleep(for: .milliseconds(50))
+                    case .proceed, .pause: continue
                     }
                 }
                 return nil
+            }
+            if let deadline {
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(max(0, deadline - monotonicSeconds())))
+                    if Task.isCancelled { return nil }
+                    return .failure(.unavailable(provider: providerName, message: "the job's timeout ran out while waiting for the model"))
+                }
             }
             let first = await group.next() ?? nil
             group.cancelAll()

@@ -1,5 +1,6 @@
 import JSONCore
 import LLM
+import RunEvents
 
 /// The conversation of one agent step, rebuilt from the run's events, so that a run taken over after a crash
 /// continues where it was instead of starting over.
@@ -28,22 +29,24 @@ struct Transcript {
             pending = []
             results = [:]
         }
+        // Every attempt's events of this step, in order: a step resumed after a requeue continues its turns.
         for e in history where e["step"]?.intValue == step {
-            switch e["type"]?.stringValue {
-            case "llm.response":
+            switch e["type"]?.stringValue.flatMap(EventType.init(rawValue:)) {
+            case .llmResponse?:
                 flush()
+                let r = EventType.LLMResponse(json: e)
                 var calls: [ToolCall] = []
-                for c in e["tool_calls"]?.arrayValue ?? [] {
+                for c in r.toolCalls {
                     calls.append(ToolCall(id: c["id"]?.stringValue ?? "", name: c["name"]?.stringValue ?? "", arguments: c["arguments"] ?? .object([]),
                                           signature: c["signature"]?.stringValue))
                 }
-                t.messages.append(.assistant(text: e["text"]?.stringValue ?? "", calls: calls))
-                t.turns = max(t.turns, e["turn"]?.intValue ?? t.turns + 1)
+                t.messages.append(.assistant(text: r.text ?? "", calls: calls))
+                t.turns = max(t.turns, r.turn ?? t.turns + 1)
                 pending = calls
-            case "tool.result":
-                if let id = e["id"]?.stringValue {
-                    results[id] = ToolResult(callID: id, name: e["name"]?.stringValue ?? "", content: e["content"]?.stringValue ?? "",
-                                             isError: e["ok"]?.boolValue == false)
+            case .toolResult?:
+                let r = EventType.ToolResult(json: e)
+                if let id = r.id {
+                    results[id] = ToolResult(callID: id, name: r.name ?? "", content: r.content ?? "", isError: r.ok == false)
                 }
             default: break
             }

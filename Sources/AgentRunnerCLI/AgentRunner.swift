@@ -14,7 +14,7 @@ struct AgentRunner: AsyncParsableCommand {
         subcommands: [
             Init.self, Submit.self, WorkerCommand.self, List.self, Show.self, Tail.self,
             Pause.self, Resume.self, Stop.self, Retry.self, Serve.self, Validate.self, Recover.self, Version.self, GitCommit.self,
-            ToolSchema.self,
+            ToolSchema.self, SuperviseStep.self,
         ]
     )
 }

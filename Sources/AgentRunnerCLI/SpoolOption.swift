@@ -2,14 +2,19 @@ import ArgumentParser
 import Foundation
 import JobSpec
 import SpoolCore
+import Worker
 
 /// `--spool DIR`, shared by every command that works on a spool.
 struct SpoolOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The spool folder.", discussion: "Defaults to $AGENT_RUNNER_SPOOL, then the current folder.", valueName: "dir"))
     var spool: String?
 
+    /// Always absolute: events, worktrees and step environments name the spool, and they must mean the
+    /// same folder from any current directory.
     var path: String {
-        spool ?? ProcessInfo.processInfo.environment["AGENT_RUNNER_SPOOL"] ?? FileManager.default.currentDirectoryPath
+        let given = spool ?? ProcessInfo.processInfo.environment["AGENT_RUNNER_SPOOL"] ?? FileManager.default.currentDirectoryPath
+        let absolute = given.hasPrefix("/") ? given : FileManager.default.currentDirectoryPath + "/" + given
+        return URL(fileURLWithPath: absolute).standardizedFileURL.path
     }
 
     /// The spool, checked to be one.
@@ -22,7 +27,10 @@ struct SpoolOption: ParsableArguments {
     func spooler() throws -> (Spool, Spooler) {
         let s = try open()
         let config = try s.loadConfig()
-        return (s, Spooler(spool: s, config: config))
+        // `recover` and the controls take over stale runs too: they end the dead owner's step like a worker.
+        var spooler = Spooler(spool: s, config: config)
+        spooler.onTakeover = OrphanedSteps.killer(host: spooler.actor.host)
+        return (s, spooler)
     }
 }
 

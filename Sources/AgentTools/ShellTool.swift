@@ -2,7 +2,7 @@ import Foundation
 import JSONCore
 import ProcessRunner
 
-/// `shell`: the spool core's process-group runner, in the workspace, with a timeout and capped output.
+/// `shell`: ProcessRunner (under the step supervisor in a worker, so the call's whole tree ends with it), in the workspace, with a timeout and capped output.
 enum ShellTool {
     static func run(_ args: JSON, _ ctx: ToolContext, callID: String) async throws -> ToolOutput {
         let command = try args.string("command")

@@ -1,4 +1,5 @@
 import Foundation
+import JobSpec
 import JSONCore
 
 /// What a tool call produced. `content` is what the model sees (capped); `full` is the whole output when it was
@@ -73,6 +74,8 @@ public enum Toolbox {
             }
         } catch let r as WorkspaceJail.Refusal {
             return .error(r.description)
+        } catch let p as FileProblem {
+            return .error(p.message)
         } catch let e as ArgumentError {
             return .error(e.message)
         } catch {
@@ -80,27 +83,9 @@ public enum Toolbox {
         }
     }
 
-    static let catalog: [(name: String, description: String, parameters: JSON)] = [
-        ("read_file", "Read a text file in the workspace. Optional 1-based start_line and end_line select a range.",
-         schema(["path": "string", "start_line": "integer", "end_line": "integer"], required: ["path"])),
-        ("write_file", "Create or overwrite a file in the workspace with the given content. Parent folders are created.",
-         schema(["path": "string", "content": "string"], required: ["path", "content"])),
-        ("edit_file", "Replace the exact text old_string with new_string in a file. Fails unless old_string occurs exactly once.",
-         schema(["path": "string", "old_string": "string", "new_string": "string"], required: ["path", "old_string", "new_string"])),
-        ("list_files", "List files under a folder of the workspace (default: the whole workspace), recursively.",
-         schema(["path": "string"], required: [])),
-        ("grep", "Search files for a regular expression; prints path:line: text for each match.",
-         schema(["pattern": "string", "path": "string"], required: ["pattern"])),
-        ("shell", "Run a shell command (sh -c) in the workspace and return its exit status and output.",
-         schema(["command": "string", "timeout_seconds": "integer"], required: ["command"])),
-        ("fetch_url", "Fetch a web page over HTTP(S) and return its readable text.",
-         schema(["url": "string"], required: ["url"])),
-    ]
-
-    static func schema(_ props: KeyValuePairs<String, String>, required: [String]) -> JSON {
-        .object([("type", .string("object")),
-                 ("properties", .object(props.map { ($0.key, .object([("type", .string($0.value))])) })),
-                 ("required", .array(required.map { .string($0) }))])
+    /// The tool box implements exactly the tools `ToolCatalog` names (a test holds the two together).
+    static var catalog: [(name: String, description: String, parameters: JSON)] {
+        ToolCatalog.all.map { ($0.name, $0.description, $0.parameters) }
     }
 }
 

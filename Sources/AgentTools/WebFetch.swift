@@ -9,7 +9,7 @@ enum WebFetch {
     }
 
     static func get(_ url: String, maxBytes: Int) async throws -> Response {
-        var request = HTTPRequest(method: "GET", url: url)
+        var request = HTTPClientRequest(method: "GET", url: url)
         request.followRedirects = true
         request.maxBodyBytes = maxBytes
         request.timeout = 60

@@ -15,3 +15,10 @@ int ar_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     return ENOSYS;
 #endif
 }
+
+#include <fcntl.h>
+#include <unistd.h>
+
+int ar_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}

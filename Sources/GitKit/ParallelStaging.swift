@@ -29,9 +29,8 @@ enum ParallelStaging {
     /// Writes the blobs of `paths` (regular files, relative to the working tree) on several threads, then
     /// adds their entries to `index`. Paths that are not regular files any more are returned for the caller
     /// to stage one by one.
-    static func stage(_ repo: Repo, _ index: OpaquePointer?, paths: [String]) throws(GitError) -> [String] {
-        guard let workdirPointer = git_repository_workdir(repo.pointer) else { return paths }
-        let workdir = String(cString: workdirPointer)
+    static func stage(_ repo: Repo, _ index: Index, paths: [String]) throws(GitError) -> [String] {
+        guard let workdir = repo.workdir else { return paths }
         let repoPath = repo.path
         let threads = min(ProcessInfo.processInfo.activeProcessorCount, 8)
         let results = Results(count: threads)
@@ -39,7 +38,7 @@ enum ParallelStaging {
             var staged: [Staged] = []
             var others: [String] = []
             do throws(GitError) {
-                let handle = try Repo.open(repoPath)
+                let handle = try Repo(opening: repoPath)
                 for i in stride(from: t, to: paths.count, by: threads) {
                     let path = paths[i]
                     var st = stat()
@@ -47,9 +46,7 @@ enum ParallelStaging {
                         others.append(path)
                         continue
                     }
-                    var id = git_oid()
-                    try check("write the blob of \(path)", repoPath, git_blob_create_from_workdir(&id, handle.pointer, path))
-                    staged.append(Staged(path: path, id: id, st: st))
+                    staged.append(Staged(path: path, id: try handle.writeBlob(fromWorkdir: path), st: st))
                 }
                 results.set(t, .success((staged, others)))
             } catch {
@@ -60,13 +57,13 @@ enum ParallelStaging {
         for result in results.all {
             let (staged, rest) = try result.get()
             others += rest
-            for file in staged { try add(file, index, repoPath: repo.path) }
+            for file in staged { try add(file, index) }
         }
         return others
     }
 
     /// The entry `git_index_add_bypath` would make (libgit2's `git_index_entry__init_from_stat`).
-    static func add(_ file: Staged, _ index: OpaquePointer?, repoPath: String) throws(GitError) {
+    static func add(_ file: Staged, _ index: Index) throws(GitError) {
         let st = file.st
         var entry = git_index_entry()
         entry.ctime = git_index_time(seconds: Int32(truncatingIfNeeded: st.st_ctim.tv_sec), nanoseconds: UInt32(st.st_ctim.tv_nsec))
@@ -78,11 +75,7 @@ enum ParallelStaging {
         entry.gid = st.st_gid
         entry.file_size = UInt32(truncatingIfNeeded: st.st_size)
         entry.id = file.id
-        let rc = file.path.withCString { p in
-            entry.path = p
-            return git_index_add(index, &entry)
-        }
-        try check("stage \(file.path)", repoPath, rc)
+        try index.add(entry, name: file.path)
     }
 
     /// Each thread's outcome, written once per slot.

@@ -40,63 +40,46 @@ public final class RunWorktree {
         let baseRef = "refs/agent-runner/base/\(name)"
         if FileManager.default.fileExists(atPath: worktreePath + "/.git"), let base = main.referenceID(baseRef) {
             return RunWorktree(path: worktreePath, branch: branch, base: base.hex, name: name, repository: repository,
-                               repo: try Repo.open(worktreePath))
+                               repo: try Repo(opening: worktreePath))
         }
         let base = try retryingLocks { () throws(GitError) -> git_oid in
             if let existing = main.referenceID(baseRef) { return existing }
             let start: git_oid
             if let head = try main.headCommit() { start = head } else { start = try emptyRootCommit(main) }
-            var id = start
-            var ref: OpaquePointer?
-            try check("record the base", repository, git_reference_create(&ref, main.pointer, baseRef, &id, 0, "agent-runner: base of \(name)"))
-            git_reference_free(ref)
+            _ = try Reference(creating: baseRef, id: start, logMessage: "agent-runner: base of \(name)", in: main,
+                              operation: "record the base")
             return start
         }
         try retryingLocks { () throws(GitError) in
-            let branchRef = "refs/heads/\(branch)"
-            var ref: OpaquePointer?
-            if git_reference_lookup(&ref, main.pointer, branchRef) != 0 {
-                let commit = try main.commit(base)
-                try check("create branch \(branch)", repository, git_branch_create(&ref, main.pointer, branch, commit.pointer, 0))
+            let ref: Reference
+            if let existing = try? Reference(lookup: "refs/heads/\(branch)", in: main) { ref = existing } else {
+                ref = try Reference(branch: branch, at: try Commit(main, id: base), in: main)
             }
-            let owned = Reference(ref!)
-            var opts = git_worktree_add_options()
-            git_worktree_add_options_init(&opts, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION))
-            opts.ref = owned.pointer
             // A half-made worktree from a crash is pruned first.
-            var stale: OpaquePointer?
-            if git_worktree_lookup(&stale, main.pointer, name) == 0 {
-                var prune = git_worktree_prune_options()
-                git_worktree_prune_options_init(&prune, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION))
-                prune.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
-                _ = git_worktree_prune(stale, &prune)
-                git_worktree_free(stale)
-            }
+            if let stale = try? Worktree(lookup: name, in: main, path: worktreePath) { try? stale.prune() }
             try? FileManager.default.createDirectory(atPath: (worktreePath as NSString).deletingLastPathComponent,
                                                      withIntermediateDirectories: true)
             // libgit2 creates .git/worktrees with a plain mkdir and fails if another run just made it.
-            if let common = git_repository_commondir(main.pointer) {
-                try? FileManager.default.createDirectory(atPath: String(cString: common) + "/worktrees", withIntermediateDirectories: true)
+            if let common = main.commonDir {
+                try? FileManager.default.createDirectory(atPath: common + "/worktrees", withIntermediateDirectories: true)
             }
-            var wt: OpaquePointer?
-            try check("add worktree", worktreePath, git_worktree_add(&wt, main.pointer, name, worktreePath, &opts))
-            git_worktree_free(wt)
+            _ = try Worktree(adding: name, at: worktreePath, branch: ref, in: main)
         }
         return RunWorktree(path: worktreePath, branch: branch, base: base.hex, name: name, repository: repository,
-                           repo: try Repo.open(worktreePath))
+                           repo: try Repo(opening: worktreePath))
     }
 
     /// Opens the repository, or creates it. Another run may be creating it at the same moment: `git init` on a
     /// repository that exists only reinitialises it, and a half-made one is retried.
     static func openOrInit(_ repository: String) throws(GitError) -> Repo {
-        if let repo = try? Repo.open(repository) { return repo }
+        if let repo = try? Repo(opening: repository) { return repo }
         do { try FileManager.default.createDirectory(atPath: repository, withIntermediateDirectories: true) } catch {
             throw GitError(operation: "create the workspace", path: repository, code: -1, message: "\(error)")
         }
         var last: GitError?
         for attempt in 0..<20 {
-            do throws(GitError) { return try Repo.initialize(repository) } catch { last = error }
-            if let repo = try? Repo.open(repository) { return repo }
+            do throws(GitError) { return try Repo(creating: repository) } catch { last = error }
+            if let repo = try? Repo(opening: repository) { return repo }
             usleep(UInt32(5_000 * (attempt + 1)))
         }
         throw last!
@@ -114,17 +97,10 @@ public final class RunWorktree {
     /// A commit with an empty tree and no parent, written to the object store only: the run's branch starts
     /// there when the repository has no commits, and no existing branch moves.
     static func emptyRootCommit(_ repo: Repo) throws(GitError) -> git_oid {
-        var builder: OpaquePointer?
-        try check("build an empty tree", repo.path, git_treebuilder_new(&builder, repo.pointer, nil))
-        defer { git_treebuilder_free(builder) }
-        var treeID = git_oid()
-        try check("write an empty tree", repo.path, git_treebuilder_write(&treeID, builder))
-        let tree = try repo.tree(treeID)
+        let tree = try Tree(repo, id: try TreeBuilder(repo).write())
         let sig = try Signature(name: "Agent Runner", email: "agent-runner@localhost")
-        var oid = git_oid()
-        try check("create the root commit", repo.path, git_commit_create(&oid, repo.pointer, nil, sig.pointer, sig.pointer, nil,
-                                                                          "Empty root for agent runs", tree.pointer, 0, nil))
-        return oid
+        return try repo.createCommit(updating: nil, author: sig, message: "Empty root for agent runs", tree: tree, parents: [],
+                                     operation: "create the root commit")
     }
 
     /// Stages everything (new, changed and deleted files; .gitignore applies) and commits on the run's branch.
@@ -134,27 +110,19 @@ public final class RunWorktree {
     }
 
     static func commitAll(_ repo: Repo, message: String, author: GitSignature) throws(GitError) -> GitCommitInfo? {
-        let path = repo.path
-        var index: OpaquePointer?
-        try check("open the index", path, git_repository_index(&index, repo.pointer))
-        defer { git_index_free(index) }
+        let index = try Index(repo)
         try stageChanges(repo, index)
-        try check("write the index", path, git_index_write(index))
-        var treeID = git_oid()
-        try check("write the tree", path, git_index_write_tree(&treeID, index))
-        let parent = try repo.headCommit().map { (id) throws(GitError) in try repo.commit(id) }
+        try index.write()
+        var treeID = try index.writeTree()
+        let parent = try repo.headCommit().map { (id) throws(GitError) in try Commit(repo, id: id) }
         var parentTree = parent?.treeID ?? git_oid()
         if parent != nil, git_oid_equal(&parentTree, &treeID) != 0 { return nil }
-        let newTree = try repo.tree(treeID)
-        let oldTree = try parent.map { (p) throws(GitError) in try repo.tree(p.treeID) }
+        let newTree = try Tree(repo, id: treeID)
+        let oldTree = try parent.map { (p) throws(GitError) in try Tree(repo, id: p.treeID) }
         let sig = try Signature(name: author.name, email: author.email)
-        var oid = git_oid()
-        var parents: [OpaquePointer?] = parent.map { [$0.pointer] } ?? []
-        try check("commit", path, git_commit_create(&oid, repo.pointer, "HEAD", sig.pointer, sig.pointer, nil, message,
-                                                    newTree.pointer, parents.count, &parents))
-        var diff: OpaquePointer?
-        try check("diff", path, git_diff_tree_to_tree(&diff, repo.pointer, oldTree?.pointer, newTree.pointer, nil))
-        return GitCommitInfo(sha: oid.hex, files: Diff(diff!).files)
+        let oid = try repo.createCommit(updating: "HEAD", author: sig, message: message, tree: newTree,
+                                        parents: parent.map { [$0] } ?? [])
+        return GitCommitInfo(sha: oid.hex, files: try Diff(repo, from: oldTree, to: newTree).files)
     }
 
     /// Stages what differs between the index and the working tree, like `git add -A`: new and modified
@@ -162,20 +130,19 @@ public final class RunWorktree {
     /// lstat of tracked files on several threads; where it declines, libgit2's status scan (one thread)
     /// does. Both use the index's stat cache, so unchanged files are only stat'ed; `git_index_add_all("*")`
     /// instead ran every path of the tree through its pathspec and attribute checks (bench/README.md).
-    static func stageChanges(_ repo: Repo, _ index: OpaquePointer?) throws(GitError) {
+    static func stageChanges(_ repo: Repo, _ index: Index) throws(GitError) {
         let changes: WorkdirScan.Changes
         if let scanned = WorkdirScan.scan(repo, index) { changes = scanned } else { changes = try statusChanges(repo) }
-        let path = repo.path
-        for name in changes.deleted { try check("unstage \(name)", path, git_index_remove_bypath(index, name)) }
+        for name in changes.deleted { try index.remove(path: name) }
         var rest = changes.changed
         // Many files: their blobs are written on several threads. Not while the index holds conflicts:
         // `git_index_add_bypath` resolves them (as `git add -A` does), `git_index_add` would not.
-        if git_index_has_conflicts(index) == 0, ParallelStaging.applies(repo, count: rest.count) {
+        if !index.hasConflicts, ParallelStaging.applies(repo, count: rest.count) {
             rest = try ParallelStaging.stage(repo, index, paths: rest.filter { !$0.hasSuffix("/") }) + rest.filter { $0.hasSuffix("/") }
         }
         for var name in rest {
             if name.hasSuffix("/") { name.removeLast() }  // a nested repository: like `git add -A`, a gitlink
-            try check("stage \(name)", path, git_index_add_bypath(index, name))
+            try index.add(path: name)
         }
     }
 
@@ -189,16 +156,10 @@ public final class RunWorktree {
         opts.show = GIT_STATUS_SHOW_WORKDIR_ONLY
         opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
             | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue | GIT_STATUS_OPT_UPDATE_INDEX.rawValue
-        var list: OpaquePointer?
-        try check("read the status", path, git_status_list_new(&list, repo.pointer, &opts))
-        defer { git_status_list_free(list) }
+        let list = try StatusList(repo, options: opts)
         let changed = GIT_STATUS_WT_NEW.rawValue | GIT_STATUS_WT_MODIFIED.rawValue | GIT_STATUS_WT_TYPECHANGE.rawValue
         var changes = WorkdirScan.Changes()
-        for i in 0..<git_status_list_entrycount(list) {
-            guard let entry = git_status_byindex(list, i)?.pointee, let delta = entry.index_to_workdir?.pointee else { continue }
-            let status = entry.status.rawValue
-            guard let file = delta.new_file.path ?? delta.old_file.path else { continue }
-            let name = String(cString: file)
+        list.forEachWorkdirEntry { status, name in
             let conflicted = status & GIT_STATUS_CONFLICTED.rawValue != 0
             if status & GIT_STATUS_WT_DELETED.rawValue != 0 || (conflicted && !Self.exists(repo, name)) {
                 changes.deleted.append(name)
@@ -210,19 +171,17 @@ public final class RunWorktree {
     }
 
     static func exists(_ repo: Repo, _ relative: String) -> Bool {
-        guard let workdir = git_repository_workdir(repo.pointer) else { return false }
+        guard let workdir = repo.workdir else { return false }
         var st = stat()
-        return lstat(String(cString: workdir) + relative, &st) == 0
+        return lstat(workdir + relative, &st) == 0
     }
 
     /// The unified diff from the base commit to the branch's head: everything the run changed.
     public func patch() throws(GitError) -> String {
         guard let base = git_oid.parse(baseCommit), let head = try repo.headCommit() else { return "" }
-        let baseTree = try repo.tree(try repo.commit(base).treeID)
-        let headTree = try repo.tree(try repo.commit(head).treeID)
-        var diff: OpaquePointer?
-        try check("diff", path, git_diff_tree_to_tree(&diff, repo.pointer, baseTree.pointer, headTree.pointer, nil))
-        return try Diff(diff!).patch(path: path)
+        let baseTree = try Tree(repo, id: try Commit(repo, id: base).treeID)
+        let headTree = try Tree(repo, id: try Commit(repo, id: head).treeID)
+        return try Diff(repo, from: baseTree, to: headTree).patch()
     }
 
     /// The branch's head commit.
@@ -230,21 +189,9 @@ public final class RunWorktree {
 
     /// Deletes the worktree's folder and git's record of it; the branch and its commits stay.
     public func remove() throws(GitError) {
-        let main = try Repo.open(repository)
-        try retryingLocks { () throws(GitError) in
-            var wt: OpaquePointer?
-            try check("find worktree", path, git_worktree_lookup(&wt, main.pointer, name))
-            defer { git_worktree_free(wt) }
-            var prune = git_worktree_prune_options()
-            git_worktree_prune_options_init(&prune, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION))
-            prune.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
-            try check("prune worktree", path, git_worktree_prune(wt, &prune))
-        }
-        var ref: OpaquePointer?
-        if git_reference_lookup(&ref, main.pointer, "refs/agent-runner/base/\(name)") == 0 {
-            // The base stays findable from the branch's history; the helper ref is only for reopening.
-            _ = git_reference_delete(ref)
-            git_reference_free(ref)
-        }
+        let main = try Repo(opening: repository)
+        try retryingLocks { () throws(GitError) in try Worktree(lookup: name, in: main, path: path).prune() }
+        // The base stays findable from the branch's history; the helper ref is only for reopening.
+        if let base = try? Reference(lookup: "refs/agent-runner/base/\(name)", in: main) { try? base.delete() }
     }
 }

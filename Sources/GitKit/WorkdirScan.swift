@@ -33,27 +33,24 @@ enum WorkdirScan {
     /// once per folder rather than once per untracked file, is faster on a first commit.
     static let minimumEntries = 2048
 
-    static func scan(_ repo: Repo, _ index: OpaquePointer?) -> Changes? {
-        guard git_index_entrycount(index) >= minimumEntries, let workdirPointer = git_repository_workdir(repo.pointer), git_index_has_conflicts(index) == 0,
-              defaults(repo) else { return nil }
-        let workdir = String(cString: workdirPointer)
+    static func scan(_ repo: Repo, _ index: Index) -> Changes? {
+        guard index.entryCount >= minimumEntries, let workdir = repo.workdir, !index.hasConflicts, defaults(repo) else { return nil }
         // Entries written at or after the index file's own mtime may have changed since without a visible
         // stat difference: they are always re-staged.
         var indexStat = stat()
-        guard let indexPath = git_index_path(index), lstat(indexPath, &indexStat) == 0 || errno == ENOENT else { return nil }
+        guard let indexPath = index.filePath, lstat(indexPath, &indexStat) == 0 || errno == ENOENT else { return nil }
         let racyFrom = (Int64(indexStat.st_mtim.tv_sec), Int64(indexStat.st_mtim.tv_nsec))
 
         var tracked: [Tracked] = []
         var trackedPaths = Set<String>()
         var gitlinks = Set<String>()
         var trackedDirs = Set<String>([""])
-        let count = git_index_entrycount(index)
-        tracked.reserveCapacity(count)
-        for i in 0..<count {
-            guard let e = git_index_get_byindex(index, i)?.pointee, let p = e.path else { return nil }
+        tracked.reserveCapacity(index.entryCount)
+        let complete = index.forEachEntry { e in
+            guard let p = e.path else { return false }
             // Skip-worktree and intent-to-add entries follow rules of their own.
-            if e.flags_extended & UInt16(GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue | GIT_INDEX_ENTRY_INTENT_TO_ADD.rawValue) != 0 { return nil }
-            guard let path = String(validatingCString: p) else { return nil }  // names that are not UTF-8: libgit2's scan
+            if e.flags_extended & UInt16(GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue | GIT_INDEX_ENTRY_INTENT_TO_ADD.rawValue) != 0 { return false }
+            guard let path = String(validatingCString: p) else { return false }  // names that are not UTF-8: libgit2's scan
             trackedPaths.insert(path)
             var dir = Substring(path)
             while let slash = dir.lastIndex(of: "/") {
@@ -62,10 +59,12 @@ enum WorkdirScan {
             }
             guard e.mode != 0o160000 else {  // nested repositories are compared by libgit2 only when added
                 gitlinks.insert(path)
-                continue
+                return true
             }
             tracked.append(Tracked(path: path, mode: e.mode, mtime: e.mtime, ctime: e.ctime, ino: e.ino, size: e.file_size))
+            return true
         }
+        guard complete else { return nil }
 
         var changes = Changes()
         // 1. Tracked files: lstat on several threads.
@@ -77,7 +76,7 @@ enum WorkdirScan {
                 verdicts.set(i, verdict(entries[i], workdir: workdir, racyFrom: racyFrom))
             }
         }
-        for (i, v) in verdicts.all.enumerated() {
+        verdicts.forEach { i, v in
             switch v {
             case .same: break
             case .changed: changes.changed.append(tracked[i].path)
@@ -128,10 +127,12 @@ enum WorkdirScan {
         guard let dir = opendir(workdir + relative) else { return errno == ENOENT || errno == ENOTDIR }
         defer { closedir(dir) }
         var names: [(String, UInt8)] = []
+        // A record in readdir's buffer is only as long as its name (d_reclen), not the 256 bytes `d_name` is
+        // declared with: copying that field read past the end of the buffer at its last record (ASan found it).
+        // The name is read where it lies, up to its NUL.
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         while let e = readdir(dir) {
-            let decoded = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(validatingCString: $0) }
-            }
+            let decoded = String(validatingCString: UnsafeRawPointer(e).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self))
             guard let name = decoded else { return false }  // not UTF-8: libgit2's scan keeps the bytes
             if name == "." || name == ".." || name == ".git" { continue }
             names.append((name, e.pointee.d_type))
@@ -150,7 +151,7 @@ enum WorkdirScan {
             if isDir {
                 if gitlinks.contains(path) { continue }  // a tracked nested repository
                 let tracked = trackedDirs.contains(path)
-                if !tracked && ignored(repo, path + "/") { continue }
+                if !tracked && repo.isIgnored(path + "/") { continue }
                 var git = stat()
                 if !tracked && lstat(workdir + path + "/.git", &git) == 0 {
                     changes.changed.append(path + "/")  // an untracked nested repository: a gitlink
@@ -158,27 +159,28 @@ enum WorkdirScan {
                 }
                 guard walk(path + "/", workdir: workdir, repo: repo, trackedPaths: trackedPaths, trackedDirs: trackedDirs,
                            gitlinks: gitlinks, into: &changes) else { return false }
-            } else if !trackedPaths.contains(path) && !ignored(repo, path) {
+            } else if !trackedPaths.contains(path) && !repo.isIgnored(path) {
                 changes.changed.append(path)
             }
         }
         return true
     }
 
-    static func ignored(_ repo: Repo, _ path: String) -> Bool {
-        var v: Int32 = 0
-        return git_ignore_path_is_ignored(&v, repo.pointer, path) == 0 && v != 0
-    }
-
-    /// Each tracked entry's verdict, one slot per entry; threads write disjoint slots.
+    /// Each tracked entry's verdict, one slot per entry. `@unchecked Sendable` because threads write
+    /// disjoint slots and the reader runs only after `concurrentPerform` has returned. The buffer never
+    /// leaves this type: every access happens inside a method of `self`, so none can outlive `deinit`.
     final class Verdicts: @unchecked Sendable {
-        private var slots: UnsafeMutableBufferPointer<Verdict>
+        private let slots: UnsafeMutableBufferPointer<Verdict>
         init(count: Int) {
             slots = .allocate(capacity: count)
             slots.initialize(repeating: .same)
         }
         deinit { slots.deallocate() }
         func set(_ i: Int, _ v: Verdict) { slots[i] = v }
-        var all: UnsafeMutableBufferPointer<Verdict> { slots }
+        /// Calls `body` with each slot's index and verdict, in order; a method call keeps `self` alive
+        /// until it returns, which a returned buffer could not (the caller's last use of `self` was the getter).
+        func forEach(_ body: (Int, Verdict) -> Void) {
+            for (i, v) in slots.enumerated() { body(i, v) }
+        }
     }
 }

@@ -14,7 +14,7 @@ import Synchronization
 /// and `curl_multi_wakeup`, which libcurl documents as callable from any thread; the multi
 /// handle it uses lives until deinit, and the caller holds a strong reference while calling.
 final class CurlTransfer: @unchecked Sendable {
-    private let request: HTTPRequest
+    private let request: HTTPClientRequest
     private let channel: ChunkChannel
     private let easy: UnsafeMutableRawPointer
     private let multi: UnsafeMutableRawPointer
@@ -22,9 +22,9 @@ final class CurlTransfer: @unchecked Sendable {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private let cancelled = Atomic<Bool>(false)
     /// Set when we abort from a callback for our own reason (body too large).
-    private var abortReason: HTTPError?
+    private var abortReason: HTTPClientError?
     /// Set during setup when the request cannot be sent.
-    private var setupError: HTTPError?
+    private var setupError: HTTPClientError?
 
     // Header parsing state: the block being read, and the head once it is known to be final.
     private var blockStatus = 0
@@ -41,7 +41,7 @@ final class CurlTransfer: @unchecked Sendable {
     private var idleExpired = false
 
     /// Starts the transfer on a new thread; chunks and the outcome go to `channel`.
-    static func start(_ request: HTTPRequest, channel: ChunkChannel) {
+    static func start(_ request: HTTPClientRequest, channel: ChunkChannel) {
         _ = CurlLibrary.shared
         guard let easy = curl_easy_init() else {
             channel.finish(.transport(url: request.redactedURL, code: Int(CURLE_FAILED_INIT.rawValue),
@@ -61,7 +61,7 @@ final class CurlTransfer: @unchecked Sendable {
         thread.start()
     }
 
-    private init(request: HTTPRequest, channel: ChunkChannel, easy: UnsafeMutableRawPointer, multi: UnsafeMutableRawPointer) {
+    private init(request: HTTPClientRequest, channel: ChunkChannel, easy: UnsafeMutableRawPointer, multi: UnsafeMutableRawPointer) {
         self.request = request
         self.channel = channel
         self.easy = easy
@@ -107,7 +107,7 @@ final class CurlTransfer: @unchecked Sendable {
         }
         if request.followRedirects {
             set(ar_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1))
-            set(ar_curl_setopt_long(easy, CURLOPT_MAXREDIRS, HTTPRequest.maxRedirects))
+            set(ar_curl_setopt_long(easy, CURLOPT_MAXREDIRS, HTTPClientRequest.maxRedirects))
             set(ar_curl_setopt_str(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
         }
 
@@ -208,7 +208,7 @@ final class CurlTransfer: @unchecked Sendable {
         return CURLE_FAILED_INIT
     }
 
-    private func error(for code: CURLcode) -> HTTPError {
+    private func error(for code: CURLcode) -> HTTPClientError {
         if isCancelled { return .cancelled }
         if let abortReason { return abortReason }
         let url = request.redactedURL

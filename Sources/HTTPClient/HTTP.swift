@@ -5,8 +5,8 @@ public enum HTTP {
     /// `.body` chunks as they arrive. The transfer starts immediately on a dedicated thread (not
     /// the cooperative pool) and runs without backpressure. Cancelling the consuming task, or
     /// dropping the stream (e.g. `break` out of `for try await`), aborts it promptly; a cancelled
-    /// consumer gets `HTTPError.cancelled` rather than a silent end.
-    public static func stream(_ request: HTTPRequest) -> HTTPStream {
+    /// consumer gets `HTTPClientError.cancelled` rather than a silent end.
+    public static func stream(_ request: HTTPClientRequest) -> HTTPStream {
         let channel = ChunkChannel()
         let stream = HTTPStream(lifetime: StreamLifetime(channel: channel))
         CurlTransfer.start(request, channel: channel)
@@ -14,7 +14,7 @@ public enum HTTP {
     }
 
     /// Performs a request and collects the whole body. Non-2xx statuses are returned, not thrown.
-    public static func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+    public static func send(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
         var iterator = stream(request).makeAsyncIterator()
         var head: HTTPHead?
         var body: [UInt8] = []
@@ -27,6 +27,6 @@ public enum HTTP {
         guard let head else {
             throw .transport(url: request.redactedURL, code: 0, message: "the transfer ended without a response head")
         }
-        return HTTPResponse(head: head, body: body)
+        return HTTPClientResponse(head: head, body: body)
     }
 }

@@ -4,12 +4,12 @@ import Synchronization
 ///
 /// A custom sequence rather than `AsyncThrowingStream`, because that type ends a cancelled
 /// iteration by returning nil, which a consumer cannot tell apart from a complete body.
-/// Here cancelling the consuming task makes `next()` throw `HTTPError.cancelled`, and the transfer
+/// Here cancelling the consuming task makes `next()` throw `HTTPClientError.cancelled`, and the transfer
 /// thread is woken and aborts at once. Dropping the stream and its iterators (e.g. `break` out of
 /// `for try await`) aborts the transfer too. Iterate it once, from one task.
 public struct HTTPStream: AsyncSequence, Sendable {
     public typealias Element = HTTPChunk
-    public typealias Failure = HTTPError
+    public typealias Failure = HTTPClientError
 
     let lifetime: StreamLifetime
 
@@ -17,15 +17,15 @@ public struct HTTPStream: AsyncSequence, Sendable {
 
     public struct Iterator: AsyncIteratorProtocol, Sendable {
         public typealias Element = HTTPChunk
-        public typealias Failure = HTTPError
+        public typealias Failure = HTTPClientError
 
         let lifetime: StreamLifetime
 
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws(HTTPError) -> HTTPChunk? {
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(HTTPClientError) -> HTTPChunk? {
             try await next()
         }
 
-        public mutating func next() async throws(HTTPError) -> HTTPChunk? {
+        public mutating func next() async throws(HTTPClientError) -> HTTPChunk? {
             let channel = lifetime.channel
             while true {
                 switch channel.take() {
@@ -55,13 +55,13 @@ final class StreamLifetime: Sendable {
 /// An unbounded single-consumer queue between the transfer thread (producer) and the iterator.
 /// No backpressure: LLM streams are small, and `maxBodyBytes` bounds the rest.
 final class ChunkChannel: Sendable {
-    enum Taken { case chunk(HTTPChunk), empty, finished, failed(HTTPError) }
+    enum Taken { case chunk(HTTPChunk), empty, finished, failed(HTTPClientError) }
 
     private struct State {
         var buffer: [HTTPChunk] = []
         var readIndex = 0
         /// nil while the transfer runs; the error is replaced by `.success` once delivered.
-        var end: Result<Void, HTTPError>?
+        var end: Result<Void, HTTPClientError>?
         var waiter: CheckedContinuation<Void, Never>?
         /// Aborts the transfer; cleared once it has ended so the closure's reference goes away.
         var abort: (@Sendable () -> Void)?
@@ -84,7 +84,7 @@ final class ChunkChannel: Sendable {
     }
 
     /// Ends the stream after the buffered chunks, with an error or cleanly.
-    func finish(_ error: HTTPError?) {
+    func finish(_ error: HTTPClientError?) {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             s.abort = nil
             if s.end == nil { s.end = error.map { .failure($0) } ?? .success(()) }

@@ -3,7 +3,7 @@
 
 /// Request headers in the order they were given. Names are sent as written; lookups ignore case.
 /// A dictionary literal keeps its source order, so `["x-api-key": key, "anthropic-version": "…"]` works.
-public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+public struct HTTPClientHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public private(set) var fields: [Field]
 
     public struct Field: Sendable, Equatable {
@@ -46,11 +46,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 }
 
 /// One HTTP request. Limits are per transfer; nil means no limit.
-public struct HTTPRequest: Sendable {
+public struct HTTPClientRequest: Sendable {
     /// "GET", "POST", or any other token (sent with CURLOPT_CUSTOMREQUEST; "HEAD" asks for no body).
     public var method: String
     public var url: String
-    public var headers: HTTPHeaders
+    public var headers: HTTPClientHeaders
     /// Sent as-is. A POST without a body sends an empty one.
     public var body: [UInt8]?
     /// Seconds to establish the connection (DNS + TCP + TLS).
@@ -60,14 +60,14 @@ public struct HTTPRequest: Sendable {
     public var timeout: Double?
     /// Abort when no byte is received (or sent) for this many seconds, e.g. a stalled LLM stream.
     public var idleTimeout: Double?
-    /// Abort with `HTTPError.tooLarge` once the (decoded) body exceeds this many bytes.
+    /// Abort with `HTTPClientError.tooLarge` once the (decoded) body exceeds this many bytes.
     public var maxBodyBytes: Int?
-    /// Follow up to `HTTPRequest.maxRedirects` redirects, over http/https only.
+    /// Follow up to `HTTPClientRequest.maxRedirects` redirects, over http/https only.
     public var followRedirects: Bool
 
     public static let maxRedirects = 5
 
-    public init(method: String = "GET", url: String, headers: HTTPHeaders = [:], body: [UInt8]? = nil,
+    public init(method: String = "GET", url: String, headers: HTTPClientHeaders = [:], body: [UInt8]? = nil,
                 connectTimeout: Double = 10, timeout: Double? = nil, idleTimeout: Double? = nil,
                 maxBodyBytes: Int? = nil, followRedirects: Bool = false) {
         self.method = method
@@ -91,7 +91,7 @@ public struct HTTPHead: Sendable, Equatable {
 }
 
 /// A whole response, as collected by `HTTP.send`. Any status is a response, not an error.
-public struct HTTPResponse: Sendable, Equatable {
+public struct HTTPClientResponse: Sendable, Equatable {
     public var head: HTTPHead
     public var body: [UInt8]
     public init(head: HTTPHead, body: [UInt8]) { self.head = head; self.body = body }
@@ -109,7 +109,7 @@ public enum HTTPChunk: Sendable, Equatable {
 
 /// Transfer failures. HTTP error statuses are not here: they arrive as a normal head.
 /// Descriptions never include request headers or the URL's query or user-info, where API keys live.
-public enum HTTPError: Error, CustomStringConvertible, Equatable {
+public enum HTTPClientError: Error, CustomStringConvertible, Equatable {
     /// DNS failure or connection refused/unreachable.
     case connect(url: String, message: String)
     /// `connectTimeout`, `timeout` or `idleTimeout` expired; `seconds` is the limit that fired.
@@ -145,7 +145,7 @@ public enum HTTPError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-extension HTTPRequest {
+extension HTTPClientRequest {
     /// The URL as errors show it: user-info and query removed, since both can hold credentials
     /// (Gemini accepts `?key=`).
     var redactedURL: String {

@@ -24,7 +24,7 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// Transport failures worth retrying: connection problems, timeouts and dropped connections.
     /// Cancellation, oversize bodies and invalid requests would fail the same way again.
-    public func shouldRetry(error: HTTPError) -> Bool {
+    public func shouldRetry(error: HTTPClientError) -> Bool {
         switch error {
         case .connect, .timedOut, .transport: return true
         case .cancelled, .tooLarge, .invalidRequest: return false

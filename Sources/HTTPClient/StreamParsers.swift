@@ -61,7 +61,7 @@ public struct SSEParser: Sendable {
 
     /// Ends the stream: an unterminated last line is processed, then a pending event with data is
     /// dispatched as if a blank line had followed. (WHATWG would discard it; we don't, because a
-    /// connection cut mid-stream already surfaces as an `HTTPError`, and recorded streams such as
+    /// connection cut mid-stream already surfaces as an `HTTPClientError`, and recorded streams such as
     /// the Anthropic SDK fixtures end without the final blank line.) The parser is then reset.
     public mutating func finish() -> [SSEEvent] {
         var events: [SSEEvent] = []

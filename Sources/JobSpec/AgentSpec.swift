@@ -81,10 +81,10 @@ public struct GitSettings: Sendable, Equatable {
 
 /// Names the agent schema knows.
 public enum AgentSchema {
-    public static let providers = ["anthropic", "gemini", "ollama", "openai", "scripted"]
-    public static let tools = ["read_file", "write_file", "edit_file", "list_files", "grep", "shell", "fetch_url"]
+    public static var providers: [String] { ProviderCatalog.names }
+    public static var tools: [String] { ToolCatalog.names }
     /// Network access is opt-in: `fetch_url` is only available when a job lists it.
-    public static let defaultTools = ["read_file", "write_file", "edit_file", "list_files", "grep", "shell"]
+    public static var defaultTools: [String] { ToolCatalog.defaultNames }
     public static let agentKeys = ["provider", "model", "system", "prompt", "tools", "max_steps", "max_tokens", "tool_mode", "script"]
     public static let scriptKeys = ["say", "tool", "args", "tokens"]
     public static let gitKeys = ["branch", "commit", "author"]

@@ -3,7 +3,7 @@ public struct Job: Sendable, Equatable {
     /// Schema version; only 1 exists.
     public var version: Int = 1
     public var title: String?
-    /// Working folder, relative to the spool root; nil means a fresh `workspaces/<run id>` folder.
+    /// Working folder: relative to the spool root (recommended) or absolute; nil means a fresh `workspaces/<run id>` folder.
     public var workspace: String?
     /// Extra environment variables for every step.
     public var env: [String: String] = [:]

@@ -3,8 +3,13 @@ import YAMLCore
 /// Schema v1: turns the document root into a `Job`. The first problem in document order wins.
 struct JobDecoder {
     let d: SchemaDecoder
+    /// config.yaml's `workspace_roots:`, when the spool is known and sets it.
+    let roots: WorkspaceRoots?
 
-    init(file: String) { d = SchemaDecoder(file: file) }
+    init(file: String, workspaceRoots: WorkspaceRoots? = nil) {
+        d = SchemaDecoder(file: file)
+        roots = workspaceRoots
+    }
 
     static let topExpected = "a mapping of job settings (version, title, steps, …)"
 
@@ -66,10 +71,14 @@ struct JobDecoder {
 
     func workspace(_ node: YAMLNode) throws(JobError) -> String {
         let path = try d.string(node, field: "workspace", nonEmpty: true)
-        // Relative, so a spool mounted at different paths on different hosts names the same folder.
-        let expected = "a folder relative to the spool root (`..` may lead out of it)"
-        if path.hasPrefix("/") {
-            throw d.error(.invalidValue, at: node.mark, "workspace \(d.quoted(path)) is an absolute path", expected: expected)
+        // Relative paths are recommended (a spool mounted at different paths on different hosts then names the
+        // same folder), absolute ones accepted; whether an absolute one exists is the worker's host's business.
+        if let roots, !roots.allows(path) {
+            let resolved = roots.resolve(path) == path ? "" : " (\(roots.resolve(path)))"
+            throw d.error(.invalidValue, at: node.mark,
+                          "workspace \(d.quoted(path))\(resolved) is outside every folder in config.yaml's workspace_roots",
+                          expected: "a folder inside \((roots.roots + [roots.spoolRoot]).joined(separator: ", ")), "
+                              + "or that folder added to workspace_roots")
         }
         return path
     }

@@ -5,7 +5,8 @@ import YAMLCore
 public enum JobLoader {
     public static let maxFileSize = 1 << 20
 
-    public static func load(_ bytes: [UInt8], file: String) throws(JobError) -> Job {
+    /// `workspaceRoots`: config.yaml's `workspace_roots:` (see `Spool.workspaceRoots`); nil checks no roots.
+    public static func load(_ bytes: [UInt8], file: String, workspaceRoots: WorkspaceRoots? = nil) throws(JobError) -> Job {
         try TextChecks.checkSize(bytes, file: file, what: "the job file")
         if TextChecks.isBlank(bytes) {
             throw JobError(reason: .empty, file: file, message: "the job file is empty",
@@ -23,7 +24,7 @@ public enum JobLoader {
             throw JobError(reason: .empty, file: file, line: 1, column: 1, message: "the job file holds only comments",
                            expected: "a YAML mapping with at least `steps:`")
         }
-        return try JobDecoder(file: file).job(root)
+        return try JobDecoder(file: file, workspaceRoots: workspaceRoots).job(root)
     }
 
     /// The document root, or nil for a stream without documents; YAML errors become `.syntax`.

@@ -21,6 +21,8 @@ public struct SpoolConfig: Sendable, Equatable {
     /// Bytes of step output copied into each `step.output` event.
     public var outputEventCap: Int = 65536
     public var durability: Durability = .fsync
+    /// Absolute folders a job's `workspace:` must lie inside (the spool always counts); nil allows any folder.
+    public var workspaceRoots: [String]?
     public var agent = AgentDefaults()
     public var providers: [String: ProviderSettings] = [:]
     public var git = GitDefaults()
@@ -35,7 +37,7 @@ public struct SpoolConfig: Sendable, Equatable {
     public init() {}
 
     public static let keys = ["concurrency", "lease", "poll_interval", "max_attempts", "grace", "settle",
-                              "shutdown_grace", "kill_grace", "output_event_cap", "durability",
+                              "shutdown_grace", "kill_grace", "output_event_cap", "durability", "workspace_roots",
                               "agent", "providers", "git", "api", "forgejo", "taiga"]
 
     public static func load(_ bytes: [UInt8], file: String) throws(JobError) -> SpoolConfig {
@@ -60,6 +62,7 @@ public struct SpoolConfig: Sendable, Equatable {
             case "kill_grace": config.killGrace = try d.duration(v, field: key, positive: false)
             case "output_event_cap": config.outputEventCap = try d.int(v, field: key, range: 0...(16 << 20))
             case "durability": config.durability = try durability(v, d)
+            case "workspace_roots": config.workspaceRoots = try workspaceRoots(v, d)
             case "agent": config.agent = try agentDefaults(v, d)
             case "providers": config.providers = try providers(v, d)
             case "git": config.git = try gitDefaults(v, d)
@@ -70,6 +73,21 @@ public struct SpoolConfig: Sendable, Equatable {
             }
         }
         return config
+    }
+
+    static func workspaceRoots(_ node: YAMLNode, _ d: SchemaDecoder) throws(JobError) -> [String] {
+        let expected = "a list of absolute folder paths, e.g. [/srv/repos]"
+        guard let items = node.sequence else { throw d.wrongType(node, field: "workspace_roots", expected: expected) }
+        var roots: [String] = []
+        for item in items {
+            let root = try d.string(item, field: "each workspace root", nonEmpty: true)
+            guard root.hasPrefix("/") else {
+                throw d.error(.invalidValue, at: item.mark, "workspace root \(d.quoted(root)) is not an absolute path",
+                              expected: "an absolute path such as /srv/repos (the spool root always counts as a root)")
+            }
+            roots.append(root)
+        }
+        return roots
     }
 
     static func durability(_ node: YAMLNode, _ d: SchemaDecoder) throws(JobError) -> Durability {

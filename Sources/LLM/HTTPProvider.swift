@@ -45,8 +45,8 @@ struct HTTPProvider: LLMProvider {
             url += (url.contains("?") ? "&" : "?") + "key=" + key.addingPercentEncodingForPath()
             apiKey = nil
         }
-        var http = HTTPRequest(method: "POST", url: url)
-        http.headers = HTTPHeaders(format.headers(apiKey: apiKey))
+        var http = HTTPClientRequest(method: "POST", url: url)
+        http.headers = HTTPClientHeaders(format.headers(apiKey: apiKey))
         http.body = body
         http.connectTimeout = endpoint.connectTimeout
         http.timeout = endpoint.timeout
@@ -73,7 +73,7 @@ struct HTTPProvider: LLMProvider {
                     try feed(bytes, decoder: decoder, sse: &sse, lines: &lines)
                 }
             }
-        } catch let e as HTTPError {
+        } catch let e as HTTPClientError {
             throw Failure(error: map(e))
         } catch let e as LLMError {
             throw Failure(error: e, retryAfter: head?.headers["retry-after"])
@@ -132,7 +132,7 @@ struct HTTPProvider: LLMProvider {
         }
     }
 
-    func map(_ e: HTTPError) -> LLMError {
+    func map(_ e: HTTPClientError) -> LLMError {
         if case .cancelled = e { return .cancelled }
         return .unavailable(provider: name, message: "\(e)")
     }

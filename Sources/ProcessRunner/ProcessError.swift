@@ -8,6 +8,7 @@ public struct ProcessError: Error, Sendable, Equatable, CustomStringConvertible 
         case openOutput = "open the output file"
         case workingDirectory = "enter the working directory"
         case spawn = "start /bin/sh"
+        case supervisor = "start the step supervisor"
     }
 
     public var stage: Stage
@@ -29,6 +30,8 @@ public struct ProcessError: Error, Sendable, Equatable, CustomStringConvertible 
             return "cannot \(stage.rawValue) \(path): \(reason); check the artifacts folder"
         case .spawn:
             return "cannot \(stage.rawValue): \(reason)"
+        case .supervisor:
+            return "cannot \(stage.rawValue) \(path): \(reason); see the step's stderr file"
         }
     }
 }

@@ -12,6 +12,11 @@ public struct ProcessSpec: Sendable {
     public var timeout: Double?
     /// Seconds between SIGTERM and SIGKILL when the group is terminated.
     public var killGrace: Double
+    /// Names the step's cgroup (`RUN-step3`), for whoever looks at the host; not needed to be unique.
+    public var label = "step"
+    /// A program with the `supervise-step` command to run the shell under (`StepSupervision`); nil to spawn
+    /// the shell directly, with only its process group to contain it.
+    public var supervisor: String? = StepSupervision.executable
 
     public init(command: String, workingDirectory: String, environment: [String: String], stdoutPath: String,
                 stderrPath: String, timeout: Double?, killGrace: Double) {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import FileConfinement
 import SpoolCore
 
 /// Why an artifact cannot be served. Each case maps to one HTTP status in the API.
@@ -19,36 +17,29 @@ public enum ArtifactError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// An open artifact. Owns the descriptor and closes it when released.
-public final class ArtifactFile: @unchecked Sendable {
-    public let size: Int
+/// An open artifact: a regular file opened inside the run's artifacts folder.
+public final class ArtifactFile: Sendable {
+    public var size: Int { file.size }
     public let path: String
-    private let fd: Int32
+    private let file: OpenFile
 
-    init(fd: Int32, size: Int, path: String) {
-        self.fd = fd
-        self.size = size
+    init(_ file: OpenFile, path: String) {
+        self.file = file
         self.path = path
     }
 
-    deinit { close(fd) }
-
     /// The next chunk, empty at the end.
     public func read(max: Int = 64 * 1024) throws(ArtifactError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: max)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw .io("cannot read artifact \(path): \(String(cString: strerror(errno)))") }
-            buffer.removeSubrange(n...)
-            return buffer
+        do { return try file.read(max: max) } catch {
+            throw .io("cannot read artifact \(path): \(error.description)")
         }
     }
 }
 
 /// Lists and opens files under a run's `RUN.artifacts/` folder, never anything outside it: every path
-/// component is opened with `openat(…, O_NOFOLLOW)` from the folder's own descriptor, so neither `..`
-/// nor a symlink (placed by a step, an agent tool or a person) leads out.
+/// component is opened with `openat(…, O_NOFOLLOW)` from the folder's own descriptor (`ConfinedDirectory`
+/// with `.refuse`, the same walk the agent's file tools use), so neither `..` nor a symlink (placed by a step,
+/// an agent tool or a person) leads out.
 public struct ArtifactStore: Sendable {
     public let spool: Spool
     public init(spool: Spool) { self.spool = spool }
@@ -92,76 +83,50 @@ public struct ArtifactStore: Sendable {
 
     /// Every regular file under the run's artifacts folder, sorted by path. Symlinks are left out.
     public func list(_ run: RunID, in folder: RunState) throws(ArtifactError) -> [Item] {
-        let root = spool.artifactsDir(run, in: folder)
-        let fd = root.withCString { Glibc.open($0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-        if fd < 0 {
-            if errno == ENOENT { return [] }
-            throw .io("cannot open the artifacts of \(run): \(String(cString: strerror(errno)))")
+        let root: DirectoryHandle
+        do { root = try DirectoryHandle(pathBytes: spool.artifactsDir(run, in: folder).bytes, followLinks: false) } catch {
+            if case .notFound = error { return [] }
+            throw .io("cannot open the artifacts of \(run): \(error.description)")
         }
         var items: [Item] = []
-        walk(fd, prefix: "", depth: 0, into: &items)
+        walk(root, prefix: "", depth: 0, into: &items)
         return items.sorted { $0.path < $1.path }
     }
 
-    /// Takes ownership of `dirfd`.
-    private func walk(_ dirfd: Int32, prefix: String, depth: Int, into items: inout [Item]) {
-        guard let dir = fdopendir(dirfd) else { close(dirfd); return }
-        defer { closedir(dir) }
-        while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: &ent.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name == "." || name == ".." { continue }
-            var st = stat()
-            guard fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-            let path = prefix.isEmpty ? name : prefix + "/" + name
-            switch st.st_mode & S_IFMT {
-            case S_IFREG:
-                items.append(Item(path: path, size: Int(st.st_size),
-                                  mtime: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9))
-            case S_IFDIR where depth < 16:
-                let sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                if sub >= 0 { walk(sub, prefix: path, depth: depth + 1, into: &items) }
+    private func walk(_ dir: DirectoryHandle, prefix: String, depth: Int, into items: inout [Item]) {
+        guard let entries = try? dir.entries() else { return }
+        for entry in entries {
+            let path = prefix.isEmpty ? entry.name : prefix + "/" + entry.name
+            switch entry.kind {
+            case .file: items.append(Item(path: path, size: entry.size, mtime: entry.mtime))
+            case .directory where depth < 16:
+                if let sub = try? dir.subdirectory(entry.name) { walk(sub, prefix: path, depth: depth + 1, into: &items) }
             default: continue
             }
         }
     }
 
-    /// Opens one artifact for reading, component by component.
+    /// Opens one artifact for reading, component by component, refusing every symlink.
     public func open(_ run: RunID, in folder: RunState, components: [String]) throws(ArtifactError) -> ArtifactFile {
         let shown = components.joined(separator: "/")
-        let root = spool.artifactsDir(run, in: folder)
-        var dirfd = root.withCString { Glibc.open($0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-        if dirfd < 0 { throw .notFound("run \(run) has no artifacts") }
-        defer { close(dirfd) }
-        for (i, comp) in components.enumerated() {
-            let last = i == components.count - 1
-            let flags = last ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC : O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
-            let fd = openat(dirfd, comp, flags)
-            if fd < 0 {
-                let err = errno
-                // O_NOFOLLOW reports a symlink as ELOOP, or as ENOTDIR together with O_DIRECTORY: look at what is there.
-                var st = stat()
-                if (err == ELOOP || err == ENOTDIR) && fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mode & S_IFMT == S_IFLNK {
-                    throw .refused("\(shown) goes through a symlink; artifacts are served only as regular files inside the run's folder")
-                }
-                switch err {
-                case ENOENT, ENOTDIR: throw .notFound("no artifact \(shown) in run \(run)")
-                default: throw .io("cannot open artifact \(shown): \(String(cString: strerror(err)))")
-                }
-            }
-            if last {
-                var st = stat()
-                guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
-                    close(fd)
-                    throw .refused("\(shown) is not a regular file")
-                }
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-                return ArtifactFile(fd: fd, size: Int(st.st_size), path: shown)
-            }
-            close(dirfd)
-            dirfd = fd
+        guard !components.isEmpty else { throw .invalidPath("no artifact path given") }
+        let path = spool.artifactsDir(run, in: folder)
+        let dir: ConfinedDirectory
+        do { dir = ConfinedDirectory(root: try DirectoryHandle(pathBytes: path.bytes, followLinks: false), path: path.display, links: .refuse) } catch {
+            throw .notFound("run \(run) has no artifacts")
         }
-        throw .invalidPath("no artifact path given")
+        let opened: ConfinedDirectory.Opened
+        do { opened = try dir.open(components, .read).opened } catch {
+            switch error {
+            case .symlinkRefused, .symlinkLeadsOutside, .tooManySymlinks:
+                throw .refused("\(shown) goes through a symlink; artifacts are served only as regular files inside the run's folder")
+            case .isADirectory, .notARegularFile: throw .refused("\(shown) is not a regular file")
+            case .notFound, .notADirectory: throw .notFound("no artifact \(shown) in run \(run)")
+            case .leavesThroughDotDot, .invalidComponent, .forbiddenName: throw .invalidPath(error.description)
+            case .system: throw .io("cannot open artifact \(shown): \(error.description)")
+            }
+        }
+        guard case .file(let file) = opened else { throw .refused("\(shown) is not a regular file") }
+        return ArtifactFile(file, path: shown)
     }
 }

@@ -184,7 +184,7 @@ public final class RunCatalog: Sendable {
     /// The run key a spool file name belongs to: `RUN` for `RUN.yaml`, `RUN.events.jsonl`, `RUN.lease`,
     /// `RUN.pause`…; `new/NAME` for a dropped job file without an id.
     static func key(forFile name: [UInt8]) -> String? {
-        if let dot = name.firstIndex(of: 0x2E), let run = RunID(bytes: Array(name[..<dot])) { return run.rawValue }
+        if let file = RunFileName(name) { return file.run.rawValue }
         if JobName.isJob(name) { return droppedPrefix + String(decoding: name, as: UTF8.self) }
         return nil
     }
@@ -261,7 +261,7 @@ public final class RunCatalog: Sendable {
             return isRegularJob(spool.new.appending(bytes: name)) ? (.queued, name) : nil
         }
         guard let run = RunID(key) else { return nil }
-        for st in [RunState.running, .done, .queued] where isRegularJob(spool.jobFile(run, in: st)) {
+        for st in Spool.lookupOrder where isRegularJob(spool.jobFile(run, in: st)) {
             return (st, Array("\(run).yaml".utf8))
         }
         return nil

@@ -16,20 +16,11 @@ public struct RunRecord: Sendable, Equatable {
     /// `control/RUN.stop` exists: a stop was asked for and the worker has not finished the run yet.
     public var stopRequested = false
 
-    public struct Commit: Sendable, Equatable {
-        public var sha: String
-        public var step: Int?
-        public var turn: Int?
-        public var files: JSON
-    }
+    /// The fold of the run's events that the fields above are read from.
+    public private(set) var history = RunHistory()
 
-    public struct Step: Sendable, Equatable {
-        public var step: Int
-        public var name: String
-        public var kind: String
-        public var ok: Bool?
-        public var outcome: String?
-    }
+    public typealias Commit = RunHistory.Commit
+    public typealias Step = RunHistory.Step
 
     public init(summary: RunSummary) { self.summary = summary }
 
@@ -38,45 +29,17 @@ public struct RunRecord: Sendable, Equatable {
 
     /// Folds more events in; call it with each new batch in order.
     public mutating func apply(_ events: [Event]) {
-        summary.apply(events)
-        for e in events {
-            switch e.type {
-            case "claimed":
-                // A new attempt starts its steps again; commits stay (they are on the branch).
-                steps.removeAll()
-            case "agent.started":
-                provider = e["provider"]?.stringValue ?? provider
-                model = e["model"]?.stringValue ?? model
-                if let n = e["step"]?.intValue, let i = steps.lastIndex(where: { $0.step == n }) { steps[i].kind = "agent" }
-            case "llm.response":
-                if let usage = e["usage"] {
-                    tokensInput += usage["input"]?.intValue ?? 0
-                    tokensOutput += usage["output"]?.intValue ?? 0
-                }
-            case "step.started":
-                let n = e["step"]?.intValue ?? steps.count + 1
-                steps.removeAll { $0.step == n }
-                steps.append(Step(step: n, name: e["name"]?.stringValue ?? "step \(n)",
-                                  kind: e["command"] == nil ? "agent" : "run", ok: nil, outcome: nil))
-            case "step.finished":
-                let n = e["step"]?.intValue ?? 0
-                if let i = steps.lastIndex(where: { $0.step == n }) {
-                    steps[i].ok = e["ok"]?.boolValue
-                    steps[i].outcome = e["outcome"]?.stringValue ?? e["error"]?.stringValue
-                }
-            case "git.branch":
-                branch = e["branch"]?.stringValue ?? branch
-            case "git.commit":
-                guard let sha = e["sha"]?.stringValue else { break }
-                branch = e["branch"]?.stringValue ?? branch
-                head = sha
-                commits.append(Commit(sha: sha, step: e["step"]?.intValue, turn: e["turn"]?.intValue, files: e["files"] ?? .array([])))
-            case "finished":
-                branch = e["branch"]?.stringValue ?? branch
-                head = e["head"]?.stringValue ?? head
-            default: break
-            }
-        }
+        history.apply(events)
+        summary.update(from: history)
+        // The job file's provider and model (read before the run started) stay until an agent step names its own.
+        provider = history.provider ?? provider
+        model = history.model ?? model
+        tokensInput = history.tokensInput
+        tokensOutput = history.tokensOutput
+        branch = history.branch
+        head = history.head
+        commits = history.commits
+        steps = history.steps
     }
 
     /// The list form: one row of the runs table.

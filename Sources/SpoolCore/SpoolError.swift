@@ -8,24 +8,20 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
     case io(SysError, hint: String)
     case notASpool(String)
     case invalidConfig(JobError)
-    case invalidJob(JobError)
     case runNotFound(String)
     case wrongState(run: String, state: RunState, wanted: String)
     case ambiguous(String, [String])
     case eventLog(SysError, run: RunID)
-    case lostLease(RunID)
 
     public var description: String {
         switch self {
         case .io(let e, let hint): return "\(e); \(hint)"
         case .notASpool(let p): return "\(p) is not a spool (it needs tmp/, new/, cur/ and done/); create one with `agent-runner init \(p)`"
         case .invalidConfig(let e): return "invalid spool config: \(e)"
-        case .invalidJob(let e): return "\(e)"
         case .runNotFound(let r): return "no run or queued job named \(r); list runs with `agent-runner ls`"
         case .wrongState(let r, let s, let wanted): return "run \(r) is \(s.rawValue); \(wanted)"
         case .ambiguous(let r, let c): return "\(r) matches several runs (\(c.prefix(5).joined(separator: ", "))); give more of the id"
         case .eventLog(let e, let r): return "cannot write events for run \(r): \(e). The run is left in cur/ and will be requeued when its lease expires; free disk space or fix the file system"
-        case .lostLease(let r): return "run \(r) was taken over by another worker after this worker's lease expired; this worker stopped touching it"
         }
     }
 }

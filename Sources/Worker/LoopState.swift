@@ -4,11 +4,11 @@ import SpoolCore
 /// The worker loop's own bookkeeping. Only `Worker.run()` touches it.
 struct LoopState {
     /// Runs doing their work: at most `concurrency`.
-    var running: [RunID: RunContext] = [:]
+    var running: [ClaimKey: RunContext] = [:]
     /// Runs whose work is over and that are being finished (the `finished` event, its fsync, the moves to
     /// done/). They do not count against `concurrency`, so one run's fsync does not hold up the next claim,
     /// and concurrent fsyncs share the file system's journal commits. Bounded by `maxFinishing`.
-    var finishing: [RunID: RunContext] = [:]
+    var finishing: [ClaimKey: RunContext] = [:]
     let maxFinishing: Int
     var ignored = Set<[UInt8]>()
     /// Names waiting for a claim attempt: highest priority first, then by arrival second, then in an order
@@ -23,6 +23,8 @@ struct LoopState {
     var hadErrors = false
     /// Whether the spool folder is still at its path; no claims unless `.present`.
     var spoolPresence: SpoolPresence = .present
+    /// The serial number of the next claim (see `ClaimKey`).
+    var nextClaimSerial: UInt64 = 1
     let startedAt = Date().timeIntervalSince1970
 
     init(options: WorkerOptions) {

@@ -17,9 +17,11 @@ public final class Worker: Sendable {
 
     enum Message: Sendable {
         case watch(WatchSignal)
-        case runEnded(RunID, RunEnd)
+        /// A file in `control/` was created, written or removed (inotify only; each run also polls its own).
+        case control(WatchSignal)
+        case runEnded(ClaimKey, RunEnd)
         /// The run's work is over; it is finishing (fsync and moves) and no longer takes a slot.
-        case workDone(RunID)
+        case workDone(ClaimKey)
         case tick
         case shutdown
         case graceOver
@@ -48,6 +50,7 @@ public final class Worker: Sendable {
             logger.error("cannot watch \(spool.new.display): \(error)")
             return 1
         }
+        let controlWatcher = startControlWatcher()
         let signals = installSignalHandlers()
         let heartbeatEvery = max(0.05, min(options.config.lease / 3, 1.0))
         keeper.start { [post] in post.yield(.tick) }
@@ -78,11 +81,18 @@ public final class Worker: Sendable {
                             post.yield(.watch(.rescan(.poll)))
                         }
                     }
-                case .workDone(let run):
-                    if let ctx = loop.running.removeValue(forKey: run) { loop.finishing[run] = ctx }
-                case .runEnded(let run, let end):
-                    loop.running[run] = nil
-                    loop.finishing[run] = nil
+                case .control(.name(let name)):
+                    // "RUN.pause" or "RUN.stop": the run reads its control files now rather than at its next poll.
+                    guard let dot = name.lastIndex(of: UInt8(ascii: ".")) else { break }
+                    let run = String(decoding: name[..<dot], as: UTF8.self)
+                    for ctx in loop.running.values where ctx.run.id.rawValue == run { ctx.control.refresh() }
+                case .control(.rescan(let reason)):
+                    if reason == .overflow { for ctx in loop.running.values { ctx.control.refresh() } }
+                case .workDone(let claim):
+                    if let ctx = loop.running.removeValue(forKey: claim) { loop.finishing[claim] = ctx }
+                case .runEnded(let claim, let end):
+                    loop.running[claim] = nil
+                    loop.finishing[claim] = nil
                     if case .logFailed = end { loop.hadErrors = true }
                 case .tick:
                     _ = spoolIsHere(&loop, watcher: watcher)
@@ -111,6 +121,7 @@ public final class Worker: Sendable {
         }
         keeper.stop()
         watcher.stop()
+        controlWatcher?.stop()
         signals.forEach { $0.cancel() }
         try? Sys.unlink(spool.workerFile(spooler.actor))
         logger.info("worker stopped", metadata: ["worker": "\(spooler.actor.id)"])
@@ -124,6 +135,12 @@ public final class Worker: Sendable {
     func claimWhileFree(_ loop: inout LoopState, group: inout DiscardingTaskGroup, executor: RunExecutor) {
         while loop.running.count < options.config.concurrency, loop.finishing.count < loop.maxFinishing,
               let name = loop.nextCandidate() {
+            // A writer filling the file in place still has it open: claiming now would run half a job. Its
+            // close (IN_CLOSE_WRITE) or the next poll brings the name back.
+            if Sys.isOpenForWriting(spooler.spool.new.appending(bytes: name)) == true {
+                logger.debug("not claiming \(FilePath(bytes: name).display) yet: a writer still has it open")
+                continue
+            }
             let owned: OwnedRun?
             do {
                 owned = try spooler.claim(name: name, sync: false)
@@ -140,13 +157,15 @@ public final class Worker: Sendable {
                 continue
             }
             logger.debug("claimed", metadata: ["run": "\(owned.id)", "name": "\(owned.displayName)"])
-            let ctx = RunContext(run: owned)
-            loop.running[owned.id] = ctx
+            let claim = ClaimKey(run: owned.id, attempt: owned.attempt, serial: loop.nextClaimSerial)
+            loop.nextClaimSerial += 1
+            let ctx = RunContext(run: owned, claim: claim, control: RunControl(spooler: spooler, run: owned.id))
+            loop.running[claim] = ctx
             keeper.add(ctx)
             group.addTask { [post, keeper] in
                 let end = await executor.execute(ctx)
                 keeper.remove(ctx)
-                post.yield(.runEnded(owned.id, end))
+                post.yield(.runEnded(claim, end))
             }
         }
     }
@@ -213,7 +232,8 @@ public final class Worker: Sendable {
     /// A visible pulse in the event log for long steps. The lease itself is renewed far more often, by `keeper`.
     func heartbeat(_ loop: inout LoopState) {
         let now = monotonicNow()
-        for (run, ctx) in loop.running where !ctx.isLost {
+        for ctx in loop.running.values where !ctx.isLost {
+            let run = ctx.claim
             if !ctx.eventLogFailed, ctx.heartbeatEventDue(every: min(30, options.config.lease), now: now) {
                 do {
                     try ctx.run.events.append("heartbeat", [
@@ -222,7 +242,7 @@ public final class Worker: Sendable {
                     ])
                 } catch {
                     ctx.markEventLogFailed()
-                    logger.error("\(SpoolError.eventLog(error, run: run))")
+                    logger.error("\(SpoolError.eventLog(error, run: run.run))")
                 }
             }
         }
@@ -235,7 +255,7 @@ public final class Worker: Sendable {
         let body = JSON.object([
             ("worker", .string(a.id)), ("host", .string(a.host)), ("pid", .int(Int(a.pid))),
             ("concurrency", .int(options.config.concurrency)), ("watch", .string(options.watch.rawValue)),
-            ("runs", .array((Array(loop.running.keys) + Array(loop.finishing.keys)).sorted().map { .string($0.rawValue) })),
+            ("runs", .array(Set((loop.running.keys).map(\.run) + loop.finishing.keys.map(\.run)).sorted().map { .string($0.rawValue) })),
             ("started_at", .string(Timestamp.rfc3339(loop.startedAt))),
             ("last_seen", .string(Timestamp.rfc3339(spooler.clock.now()))),
             ("shutting_down", .bool(loop.shuttingDown)),
@@ -257,10 +277,30 @@ public final class Worker: Sendable {
         for err in recovery.errors { logger.error("recovery: \(err)") }
     }
 
+    /// inotify on `control/`, so that pause and stop reach a run at once; nil with `--watch=poll` or where
+    /// inotify is unavailable. Each run's `RunControl` polls its files anyway, for writes from other hosts.
+    func startControlWatcher() -> QueueWatcher? {
+        guard options.watch == .inotify else { return nil }
+        do {
+            let events = UInt32(IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)
+            // Its own rescans are not needed: the runs poll their control files themselves.
+            let watcher = try QueueWatcher(directory: spooler.spool.control, mode: .inotify, pollInterval: 3600, events: events)
+            try watcher.start { [post] in post.yield(.control($0)) }
+            return watcher
+        } catch {
+            logger.notice("cannot watch \(spooler.spool.control.display) (\(error)); pause and stop are seen by polling only")
+            return nil
+        }
+    }
+
     // MARK: signals
 
     func installSignalHandlers() -> [DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { sig in
+        // The writer probe takes a read lease for an instant; a writer opening the file right then makes the
+        // kernel send the lease holder SIGIO, whose default action would end the worker. Steps get default
+        // dispositions back at spawn.
+        signal(SIGIO, SIG_IGN)
+        return [SIGTERM, SIGINT].map { sig in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [post] in post.yield(.shutdown) }

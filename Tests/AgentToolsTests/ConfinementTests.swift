@@ -2,9 +2,10 @@ import AgentTools
 import Foundation
 import JSONCore
 import Testing
+import TestSupport
 
 /// Every file tool refuses paths that leave the workspace or touch .git, with an error the model can read.
-@Suite struct Confinement {
+@Suite(.ownThread) struct Confinement {
     let root: String
     let outside: String
     let ctx: ToolContext

@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
-"""End-to-end test of the web console in headless Chromium.
+"""End-to-end test of the web console in headless Chromium, against the real server.
 
     python3 Tests/Browser/console_test.py --binary .build/debug/agent-runner --screenshots /tmp/shots
 
-Starts `agent-runner serve` and `agent-runner worker` on a temporary spool, then drives the console with
-selenium: creates runs through the modal (checking client-side and server-side errors), follows the live
-event timeline, pauses, resumes and stops runs, checks the status indicators, and takes screenshots
-(dashboard, modal, run-live, run-paused, run-done, run-stopped, phone). Exits 0 when everything passed.
+Starts `agent-runner serve` (with an API token) and a real `agent-runner worker` on a temporary spool, and
+drives the console with selenium through real runs: the token prompt; the dashboard updating live while a
+job submitted over the API runs; the create-run modal with its client-side checks and the server's 422
+errors (a YAML line/column and a form field); a shell run's live SSE timeline, paused, resumed, and
+followed across a restart of `serve` (the stream reconnects with Last-Event-ID, no event twice or lost);
+the artifact viewer; stop and retry; filters and counts; the service indicators (one reachable stub, one
+closed port); a scripted agent run's patch.diff rendered as a diff; the phone-width layout. Screenshots:
+token, dashboard, modal, run-live, run-paused, run-done, run-stopped, run-retried, run-diff, phone.
+Exits 0 when everything passed.
 
 Needs chromium, chromium-driver (/usr/bin/chromedriver) and `pip install selenium`.
-`--mock` runs Tests/Browser/mock_server.py instead of `agent-runner serve` (for working on the console
-alone); `--keep` keeps the temporary spool.
+`--keep` keeps the temporary spool.
 """
 import argparse
+import http.server
 import json
 import os
 import queue
@@ -25,6 +30,7 @@ import tempfile
 import threading
 import time
 import traceback
+import urllib.request
 
 try:
     from selenium import webdriver
@@ -38,6 +44,15 @@ except ImportError:
 HERE = os.path.dirname(os.path.abspath(__file__))
 T0 = time.time()
 TIMEOUT = 30
+TOKEN = 'console-test-token-0123456789'
+
+QUICK_JOB = """\
+title: Console test quick
+labels: [browser-test]
+steps:
+  - name: quick
+    run: echo hello; sleep 2; echo bye
+"""
 
 TICKER_JOB = """\
 title: Console test ticker
@@ -75,13 +90,13 @@ def log(msg):
 # ------------------------------------------------------------------ processes
 
 class Proc:
-    def __init__(self, name, cmd, logdir, capture_stdout=False):
+    def __init__(self, name, cmd, logdir, capture_stdout=False, env=None):
         self.name = name
         self.cmd = cmd
         self.errpath = os.path.join(logdir, name + '.log')
         self.err = open(self.errpath, 'wb')
         self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE if capture_stdout else self.err, stderr=self.err,
-                                  start_new_session=True)
+                                  start_new_session=True, env=env)
         self.lines = queue.Queue()
         if capture_stdout:
             threading.Thread(target=self._pump, daemon=True).start()
@@ -91,7 +106,8 @@ class Proc:
             line = raw.decode('utf-8', 'replace')
             self.lines.put(line)
             self.err.write(b'[stdout] ' + raw)
-            self.err.flush()
+            if not self.err.closed:
+                self.err.flush()
 
     def wait_line(self, pattern, timeout):
         deadline = time.time() + timeout
@@ -121,11 +137,13 @@ class Proc:
                 except ProcessLookupError:
                     pass
                 self.p.wait(timeout=5)
-        self.err.close()
+        if not self.err.closed:
+            self.err.close()
 
     def tail(self, n=40):
         try:
-            self.err.flush()
+            if not self.err.closed:
+                self.err.flush()
             with open(self.errpath, 'rb') as f:
                 return '\n'.join(f.read().decode('utf-8', 'replace').splitlines()[-n:])
         except Exception as e:  # noqa: BLE001
@@ -231,7 +249,10 @@ class Console:
         self.wait(lambda: self.visible('run-header'), 'the run header')
         return run
 
-    def browser_errors(self):
+    def browser_errors(self, restarted=False):
+        """SEVERE browser log entries since the last call, but the responses the test provokes on purpose:
+        401 (no token yet, a wrong one), 404, 409, 422 (bad jobs); with `restarted`, the failed requests
+        while `serve` was down as well."""
         try:
             entries = self.d.get_log('browser')
         except Exception:  # noqa: BLE001
@@ -241,11 +262,57 @@ class Console:
             msg = e.get('message', '')
             if e.get('level') != 'SEVERE' or 'favicon' in msg:
                 continue
-            # Chrome logs every non-2xx response; the test provokes 422 (bad job) on purpose.
             if 'Failed to load resource' in msg and re.search(r'status of (401|404|409|422)\b', msg):
+                continue
+            if restarted and re.search(r'net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE|INCOMPLETE_CHUNKED_ENCODING)', msg):
                 continue
             bad.append(msg)
         return bad
+
+
+class Api:
+    """The real HTTP API, called from the test itself (to change the spool behind the console's back)."""
+
+    def __init__(self, base, token):
+        self.base = base.rstrip('/') + '/api/v1'
+        self.token = token
+
+    def call(self, method, path, body=None, ctype='application/yaml'):
+        req = urllib.request.Request(self.base + path, data=body.encode() if body is not None else None, method=method,
+                                     headers={'Authorization': 'Bearer ' + self.token, 'Content-Type': ctype})
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+            return json.loads(r.read() or b'null')
+
+
+class Stub(http.server.BaseHTTPRequestHandler):
+    """A service that answers (the status page only needs some HTTP answer to call it reachable)."""
+
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        self.send_header('Content-Length', '2')
+        self.end_headers()
+        self.wfile.write(b'ok')
+
+    do_HEAD = do_GET
+
+    def log_message(self, *a):
+        pass
+
+
+def start_stub():
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Stub)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def closed_port():
+    import socket
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def start_browser():
@@ -278,13 +345,47 @@ def outputs(c):
     return [e for e in c.events() if e[1] == 'step.output']
 
 
-def scenario(c, args):
+def scenario(c, server, api):
     d = c.d
+
+    # ---- the token prompt: the console's files load without a token, its first API call asks for one
     d.get(c.base)
+    c.wait(lambda: c.visible('token-form'), 'the token prompt')
+    c.press(lambda: c.q('token-submit'))
+    c.wait(lambda: c.field_error('token'), 'the "enter the token" error')
+    c.set_value(c.q('token-input'), 'not-the-token-0123456789')
+    c.press(lambda: c.q('token-submit'))
+    c.wait(lambda: c.visible('token-form') and 'refused' in c.js("return document.getElementById('token-msg').textContent;"),
+           'the prompt to come back after the server refused a wrong token')
+    log('token prompt: %r' % c.js("return document.getElementById('token-msg').textContent;"))
+    c.shot('token.png')
+    c.set_value(c.q('token-input'), TOKEN)
+    c.press(lambda: c.q('token-submit'))
+    c.wait(lambda: not c.visible('token-form'), 'the token prompt to close')
+
     c.wait(lambda: c.visible('runs-table') or c.visible('runs-empty'), 'the dashboard to load')
     c.wait(lambda: c.q('worker-status').get_attribute('data-alive') == '1', 'the worker indicator to show one alive worker')
+    c.wait(lambda: c.visible('change-token'), 'the Token button (the server says it needs a token)')
     log('dashboard loaded; worker indicator: %r' % c.q('worker-status').text)
+
+    # ---- the service indicators: the real server probes a stub that answers and a closed port
+    want = {'taiga': 'reachable', 'forgejo': 'unreachable'}
+    c.wait(lambda: {s.get_attribute('data-name'): s.get_attribute('data-state') for s in c.qs('service-status')} == want,
+           'the service indicators to show taiga reachable and forgejo unreachable')
+    log('services: %r' % want)
     c.shot('dashboard.png')
+
+    # ---- the dashboard follows a run queued behind its back (over the API), without reloading
+    c.js('window.__consoleTestMarker = 1;')
+    quick = api.call('POST', '/runs?name=quick.yaml', QUICK_JOB)['id']
+    row = '[data-testid="run-row"][data-run-id="%s"]' % quick
+    c.wait(lambda: d.find_elements(By.CSS_SELECTOR, row), 'the row of the run queued over the API')
+    c.wait(lambda: d.find_elements(By.CSS_SELECTOR, row + '[data-state="running"]'), 'its row to show running')
+    c.wait(lambda: d.find_elements(By.CSS_SELECTOR, row + '[data-status="succeeded"]'), 'its row to show succeeded')
+    if c.js('return window.__consoleTestMarker;') != 1:
+        raise Failure('the dashboard reloaded the page instead of updating the list')
+    c.wait(lambda: int(c.q('count-succeeded').get_attribute('data-count')) >= 1, 'the succeeded count')
+    log('dashboard followed run %s live: queued, running, succeeded' % quick)
 
     # ---- the create-run modal: client-side checks, then the server's error for a bad job
     c.click('create-run')
@@ -296,6 +397,17 @@ def scenario(c, args):
     c.wait(lambda: c.field_error('workspace'), 'the client-side "workspace must be relative" error')
     log('client-side checks: prompt: %r; workspace: %r' % (c.field_error('prompt'), c.field_error('workspace')))
     c.set_value(c.q('input-workspace'), '')
+
+    # the real server's 422 for a form field: a tool the console offers but the server does not know
+    c.set_value(c.q('input-prompt'), 'Write NOTES.md.')
+    c.js("""const b = document.querySelector('input[name="tools"][value="fetch_url"]'); b.value = 'format_disk'; b.checked = true;""")
+    c.press(lambda: c.q('submit-run'))
+    err = c.wait(lambda: c.field_error('tools'), 'the server\u2019s error under the Tools field')
+    log('server error under the tools field: %r' % err)
+    if 'format_disk' not in err:
+        raise Failure('the tools error should name the unknown tool; it says %r' % err)
+    c.js("""const b = document.querySelector('input[name="tools"][value="format_disk"]'); b.value = 'fetch_url'; b.checked = false;""")
+    c.set_value(c.q('input-prompt'), '')
 
     c.click('mode-yaml')
     ta = c.wait(lambda: c.visible('yaml-input'), 'the YAML textarea')
@@ -349,6 +461,18 @@ def scenario(c, args):
     c.click('btn-resume')
     c.wait(lambda: max(e[0] for e in outputs(c)) > before, 'new output after resuming')
     log('resumed: output continues')
+
+    # ---- `serve` dies and comes back on the same port: the stream reconnects from the last seq it has
+    errs = c.browser_errors()
+    if errs:
+        raise Failure('the browser console logged errors:\n  ' + '\n  '.join(errs))
+    had = max(e[0] for e in outputs(c))
+    server.restart()
+    c.wait(lambda: c.q('stream-status').get_attribute('data-state') != 'live', 'the stream to notice the dropped connection', timeout=10)
+    log('serve restarted; stream: %r' % c.q('stream-status').get_attribute('data-state'))
+    c.wait(lambda: c.q('stream-status').get_attribute('data-state') in ('live', 'ended'), 'the stream to reconnect')
+    c.wait(lambda: max(e[0] for e in outputs(c)) > had or (c.run_state() or {}).get('state') == 'done', 'output after the reconnect')
+    log('stream reconnected (%s); output continues' % c.q('stream-status').get_attribute('data-state'))
     c.wait(lambda: (c.run_state() or {}).get('state') == 'done', 'run 1 to finish')
     st = c.run_state()
     if st.get('status') != 'succeeded':
@@ -381,7 +505,12 @@ def scenario(c, args):
     c.press(lambda: c.q('viewer-close'))
     log('artifact viewer shows %s' % art)
 
-    # ---- a long run, stopped from its page
+    c.wait(lambda: not c.visible('error-banner'), 'the connection banner to clear')
+    errs = c.browser_errors(restarted=True)
+    if errs:
+        raise Failure('the browser console logged errors:\n  ' + '\n  '.join(errs))
+
+    # ---- a long run, stopped from its page, then retried
     c.home()
     run2 = c.create_yaml(SLEEPER_JOB, name='sleeper.yaml')
     log('created run %s' % run2)
@@ -393,22 +522,34 @@ def scenario(c, args):
     log('run 2 stopped: %r' % c.run_state())
     c.shot('run-stopped.png')
 
+    c.click('btn-retry')
+    run2b = c.wait(lambda: (lambda r: r if r and r != run2 else None)(c.current_run()), 'Retry to open the new run')
+    c.wait(lambda: 'Retried as' in (c.visible('error-banner') and c.q('error-banner').text or ''), 'the "Retried as" notice')
+    c.wait(lambda: d.find_elements(By.CSS_SELECTOR, '[data-testid="run-meta"] a[href="#/runs/%s"]' % run2), 'the "Retry of" link to run 2')
+    c.wait(lambda: any(e[1] == 'queued' and 'retry of' in e[2] for e in c.events()), 'the queued event naming run 2')
+    c.wait(lambda: (c.run_state() or {}).get('state') in ('queued', 'running'), 'the retried run to be queued or running')
+    c.shot('run-retried.png')
+    c.click('btn-stop')
+    c.wait(lambda: (c.run_state() or {}).get('status') == 'stopped', 'the retried run to end as stopped')
+    c.js('location.hash = arguments[0];', '#/runs/' + run2)
+    c.wait(lambda: (lambda e: e is not None and e.text == run2b)(c.visible('run-next')), 'run 2\u2019s page to link its retry')
+    log('run 2 retried as %s (stopped too); each page links the other' % run2b)
+
     # ---- dashboard: rows, counts and indicators
     c.home()
-    c.wait(lambda: c.d.find_elements(By.CSS_SELECTOR, '[data-testid="run-row"][data-run-id="%s"][data-status="stopped"]' % run2),
-           'run 2\u2019s row to show stopped')
-    c.wait(lambda: c.d.find_elements(By.CSS_SELECTOR, '[data-testid="run-row"][data-run-id="%s"][data-status="succeeded"]' % run1),
-           'run 1\u2019s row to show succeeded')
-    c.wait(lambda: int(c.q('count-succeeded').get_attribute('data-count')) >= 1 and int(c.q('count-stopped').get_attribute('data-count')) >= 1,
+    for run, status in ((run2, 'stopped'), (run2b, 'stopped'), (run1, 'succeeded')):
+        c.wait(lambda: d.find_elements(By.CSS_SELECTOR, '[data-testid="run-row"][data-run-id="%s"][data-status="%s"]' % (run, status)),
+               'the row of %s to show %s' % (run, status))
+    c.wait(lambda: int(c.q('count-succeeded').get_attribute('data-count')) >= 2 and int(c.q('count-stopped').get_attribute('data-count')) >= 2,
            'the succeeded and stopped counts')
     c.wait(lambda: c.q('worker-status').get_attribute('data-alive') == '1', 'one alive worker')
-    services = [(s.get_attribute('data-name'), s.get_attribute('data-state')) for s in c.qs('service-status')]
-    log('indicators: %r; services: %s' % (c.q('worker-status').text, services or 'none configured'))
-    # filters: search narrows the table to the sleeper
+    log('indicators: %r' % c.q('worker-status').text)
+    # filters: search narrows the table to the sleeper and its retry
     c.set_value(c.q('filter-q'), 'sleeper')
-    c.wait(lambda: [r.get_attribute('data-run-id') for r in c.qs('run-row')] == [run2], 'the text filter to show only run 2')
+    c.wait(lambda: sorted(r.get_attribute('data-run-id') for r in c.qs('run-row')) == sorted([run2, run2b]),
+           'the text filter to show only run 2 and its retry')
     c.set_value(c.q('filter-q'), '')
-    c.wait(lambda: len(c.qs('run-row')) >= 2, 'the unfiltered table')
+    c.wait(lambda: len(c.qs('run-row')) >= 4, 'the unfiltered table')
     # a row opens its run
     c.press(lambda: c.d.find_element(By.CSS_SELECTOR, '[data-testid="run-row"][data-run-id="%s"] td:last-child' % run1))
     c.wait(lambda: c.current_run() == run1, 'a row click to open run 1')
@@ -434,6 +575,7 @@ def scenario(c, args):
         return d ? Array.from(d.querySelectorAll('.d-add')).some(e => e.textContent.indexOf('+# Notes') === 0) : false;"""),
         'patch.diff of run 3 to render with its added lines marked')
     c.wait(lambda: any(e[1] == 'git.commit' for e in c.events()), 'a git.commit event in the timeline')
+    c.wait(lambda: not c.visible('error-banner'), 'the "Retried as" notice to go away by itself')
     c.shot('run-diff.png')
     log('agent run %s: patch.diff rendered as a diff' % run3)
     c.home()
@@ -457,13 +599,38 @@ def scenario(c, args):
         raise Failure('the browser console logged errors:\n  ' + '\n  '.join(errs))
 
 
+class Server:
+    """`agent-runner serve` on the test spool, with the token in its environment; restart() kills it (as a
+    crash would) and starts a new one on the same port."""
+
+    def __init__(self, binary, spool, logdir):
+        self.binary, self.spool, self.logdir = binary, spool, logdir
+        self.generation = 0
+        self.proc = None
+        self.base = self.start('127.0.0.1:0')
+
+    def start(self, listen):
+        self.generation += 1
+        env = dict(os.environ, AGENT_RUNNER_API_TOKEN=TOKEN)
+        self.proc = Proc('server-%d' % self.generation, [self.binary, 'serve', '--spool', self.spool, '--listen', listen],
+                         self.logdir, capture_stdout=True, env=env)
+        base = self.proc.wait_line(r'serving (http://\S+)', TIMEOUT).group(1)
+        return base if base.endswith('/') else base + '/'
+
+    def restart(self):
+        os.killpg(self.proc.p.pid, signal.SIGKILL)
+        self.proc.stop()
+        port = re.search(r':(\d+)/$', self.base).group(1)
+        base = self.start('127.0.0.1:' + port)
+        if base != self.base:
+            raise Failure('the new serve listens at %s, not %s' % (base, self.base))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--binary', required=True, help='path to agent-runner')
     ap.add_argument('--screenshots', default='console-screenshots', help='folder for the screenshots')
-    ap.add_argument('--mock', action='store_true', help='serve with Tests/Browser/mock_server.py instead of `agent-runner serve`')
     ap.add_argument('--keep', action='store_true', help='keep the temporary spool')
-    ap.add_argument('--mock-arg', action='append', default=[], help=argparse.SUPPRESS)  # e.g. --mock-arg=--drop-after=2
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     if not os.access(binary, os.X_OK):
@@ -473,29 +640,25 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix='agent-runner-console-')
     spool = os.path.join(tmp, 'spool')
-    procs, driver, c = [], None, None
+    procs, driver, c, server, stub = [], None, None, None, None
     ok = False
     try:
         subprocess.run([binary, 'init', spool], check=True, capture_output=True)
+        stub = start_stub()
         with open(os.path.join(spool, 'config.yaml'), 'w') as f:
-            f.write('poll_interval: 200ms\n')
-        if args.mock:
-            cmd = [sys.executable, os.path.join(HERE, 'mock_server.py'), '--binary', binary, '--spool', spool, '--listen', '127.0.0.1:0'] + args.mock_arg
-        else:
-            cmd = [binary, 'serve', '--spool', spool, '--listen', '127.0.0.1:0']
-        server = Proc('server', cmd, tmp, capture_stdout=True)
-        procs.append(server)
-        base = server.wait_line(r'serving (http://\S+)', TIMEOUT).group(1)
-        if not base.endswith('/'):
-            base += '/'
-        log('server at %s' % base)
+            f.write('poll_interval: 200ms\n'
+                    'api:\n  status_interval: 1s\n'
+                    'taiga:\n  url: http://127.0.0.1:%d/\n'
+                    'forgejo:\n  url: http://127.0.0.1:%d/\n' % (stub.server_address[1], closed_port()))
+        server = Server(binary, spool, tmp)
+        log('server at %s' % server.base)
         worker = Proc('worker', [binary, 'worker', '--spool', spool, '--concurrency', '2', '--poll-interval', '0.2'], tmp)
         procs.append(worker)
         log('worker started (pid %d)' % worker.p.pid)
 
         driver = start_browser()
-        c = Console(driver, base, shots)
-        scenario(c, args)
+        c = Console(driver, server.base, shots)
+        scenario(c, server, Api(server.base, TOKEN))
         ok = True
     except Failure as e:
         print('\nFAIL: %s' % e, file=sys.stderr)
@@ -506,6 +669,8 @@ def main():
         print('\nFAIL: unexpected error', file=sys.stderr)
         traceback.print_exc()
     finally:
+        if server is not None:
+            procs.insert(0, server.proc)
         if not ok:
             if c is not None:
                 try:
@@ -525,6 +690,8 @@ def main():
                 pass
         for p in reversed(procs):
             p.stop()
+        if stub is not None:
+            stub.shutdown()
         if args.keep:
             log('kept %s' % tmp)
         else:

@@ -100,4 +100,12 @@ import JobSpec
         #expect(props["max_attempts"]?["minimum"] as? Int == JobSchema.maxAttemptsRange.lowerBound)
         #expect(props["max_attempts"]?["maximum"] as? Int == JobSchema.maxAttemptsRange.upperBound)
     }
+
+    /// The loader accepts absolute workspaces, so the schema must not refuse them (editors would flag valid jobs).
+    @Test func schemaAcceptsWhatTheLoaderAcceptsForWorkspace() throws {
+        let workspace = try #require(try properties(try schema())["workspace"])
+        #expect(workspace["not"] == nil && workspace["pattern"] == nil)
+        let examples = try #require(workspace["examples"] as? [String])
+        #expect(examples.contains { $0.hasPrefix("/") } && examples.contains { !$0.hasPrefix("/") })
+    }
 }

@@ -1,12 +1,13 @@
 import Foundation
 import JobSpec
 import JSONCore
+import Agent
 @testable import LLM
 import Testing
 import TestSupport
 
 /// The four wire formats against a local stub that replays the vendors' documented shapes.
-@Suite(.serialized) struct ProviderWire {
+@Suite(.serialized, .ownThread) struct ProviderWire {
     static let providers = ["anthropic", "openai", "gemini", "ollama"]
     let stub: StubServer
 

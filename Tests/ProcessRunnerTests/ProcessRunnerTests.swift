@@ -1,6 +1,7 @@
 import Foundation
 import ProcessRunner
 import Testing
+import TestSupport
 
 func scratch() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)").path
@@ -26,7 +27,7 @@ func procState(_ pid: Int32) -> String {
     String(text("/proc/\(pid)/stat").split(separator: ")").last?.trimmingCharacters(in: .whitespaces).prefix(1) ?? "?")
 }
 
-@Suite struct Processes {
+@Suite(.ownThread) struct Processes {
     @Test func exitCodesEnvironmentAndWorkingDirectory() async throws {
         let dir = try scratch()
         let p = try run("echo \"$GREETING\" from \"$(pwd)\"; echo oops >&2; exit 3", in: dir, env: ["GREETING": "hi", "PATH": "/bin"])
@@ -138,7 +139,7 @@ func procState(_ pid: Int32) -> String {
     }
 }
 
-@Suite struct Following {
+@Suite(.ownThread) struct Following {
     @Test func linesAreCutAtNewlinesAndTheCapIsKept() throws {
         let dir = try scratch()
         let path = dir + "/out"

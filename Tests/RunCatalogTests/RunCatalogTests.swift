@@ -3,9 +3,10 @@ import JSONCore
 @testable import RunCatalog
 import SpoolCore
 import Testing
+import TestSupport
 
 /// The index the API lists from: built from the folders, then kept current from what changed.
-@Suite("RunCatalog")
+@Suite("RunCatalog", .ownThread)
 struct RunCatalogTests {
     final class Dir {
         let root: String

@@ -63,6 +63,30 @@ extension Integration {
             #expect(ev.contains { $0["type"] as? String == "requeued" })
         }
 
+        /// SIGKILL the worker mid-step: within a second no process of the step is left (the shell, its
+        /// supervisor, nor a `setsid` grandchild), so the side-effect file is written by the takeover only.
+        @Test func aStepsProcessTreeDiesWithItsWorker() throws {
+            let s = try TestSpool(config: Crash.config)
+            let side = s.root + "/../side-effect", pids = s.root + "/../pids"
+            let r = try s.run(["submit", "-"], stdin: """
+                steps:
+                  - run: echo $$ >> \(pids); setsid sh -c 'echo $$ >> \(pids); sleep 2; echo "grandchild $AGENT_RUNNER_ATTEMPT" >> \(side)' & sleep 2; echo "step $AGENT_RUNNER_ATTEMPT" >> \(side); wait
+
+                """)
+            #expect(r.status == 0, "\(r.stderr)")
+            let run = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let worker = try s.startWorker()
+            #expect(s.wait(timeout: 20) { StepProcesses.lines(pids).count >= 2 }, "the step and its grandchild started")
+            let started = StepProcesses.lines(pids).compactMap { Int32($0) }
+            worker.kill(SIGKILL)
+            #expect(worker.waitForExit(timeout: 10))
+            #expect(s.wait(timeout: 1) { StepProcesses.of(run: run).isEmpty },
+                    "1 s after the worker died, still alive: \(StepProcesses.of(run: run)) (step pids \(started))")
+            #expect(try s.drain() == 0)
+            try s.checkFinished(run, status: "succeeded")
+            #expect(StepProcesses.lines(side).sorted() == ["grandchild 2", "step 2"], "only the takeover (attempt 2) wrote")
+        }
+
         @discardableResult
         func expectOneSucceededRun(_ s: TestSpool, ledger: String, ledgerLines: [String],
                                    sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// What a libgit2 commit stages must match `git add -A`: read back with the git CLI.
-@Suite("Git staging")
+@Suite("Git staging", .ownThread)
 struct GitStagingTests {
     func sh(_ dir: String, _ command: String) throws -> String {
         try TestSpool.shell("cd '\(dir)' && export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t; \(command)")

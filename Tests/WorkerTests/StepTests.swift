@@ -32,6 +32,51 @@ extension Integration {
             #expect(s.wait(timeout: 10) { !alive(pid) }, "grandchild \(pid) outlived its step")
         }
 
+        /// A grandchild that left the step's session and process group with `setsid` ends with the step too.
+        @Test func aSetsidGrandchildIsKilledWhenItsStepEnds() throws {
+            let s = try TestSpool()
+            let (pidfile, ticks) = (s.root + "/../escapee.pid", s.root + "/../ticks")
+            try s.drop("escape.yaml", """
+                steps:
+                  - run: setsid sh -c 'echo $$ > \(pidfile); while :; do echo x >> \(ticks); sleep 0.1; done' & while [ ! -s \(pidfile) ]; do sleep 0.05; done
+
+                """)
+            #expect(try s.drain() == 0)
+            let (run, _) = try only(s)
+            try s.checkFinished(run, status: "succeeded")
+            let pid = try #require(Int32(StepProcesses.lines(pidfile).first ?? ""))
+            defer { kill(pid, SIGKILL) }
+            #expect(s.wait(timeout: 10) { !alive(pid) }, "setsid grandchild \(pid) outlived its step")
+        }
+
+        /// Pausing a run freezes a `setsid` grandchild as well (it stops writing), resume thaws it, stop kills it.
+        @Test func aSetsidGrandchildIsFrozenWhileTheRunIsPaused() throws {
+            let s = try TestSpool()
+            let (pidfile, ticks) = (s.root + "/../escapee.pid", s.root + "/../ticks")
+            let r = try s.run(["submit", "-"], stdin: """
+                steps:
+                  - run: setsid sh -c 'echo $$ > \(pidfile); while :; do echo x >> \(ticks); sleep 0.1; done' & sleep 60
+
+                """)
+            #expect(r.status == 0, "\(r.stderr)")
+            let run = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let w = try s.startWorker(["--drain"])
+            #expect(s.wait(timeout: 20) { StepProcesses.size(ticks) > 0 })
+            let pid = try #require(Int32(StepProcesses.lines(pidfile).first ?? ""))
+            defer { kill(pid, SIGKILL) }
+            #expect(try s.run(["pause", run]).status == 0)
+            #expect(s.wait(timeout: 10) { StepProcesses.isStoppedOrFrozen(pid) }, "paused grandchild is \(StepProcesses.state(pid))")
+            // Frozen means no more writes: the file must not grow over a full second (it grows every 0.1 s otherwise).
+            let frozenSize = StepProcesses.size(ticks)
+            #expect(!s.wait(timeout: 1) { StepProcesses.size(ticks) > frozenSize }, "the paused grandchild kept writing")
+            #expect(try s.run(["resume", run]).status == 0)
+            #expect(s.wait(timeout: 10) { StepProcesses.size(ticks) > frozenSize }, "the resumed grandchild writes again")
+            #expect(try s.run(["stop", run]).status == 0)
+            #expect(w.waitForExit(timeout: 30))
+            try s.checkFinished(run, status: "stopped")
+            #expect(s.wait(timeout: 5) { !alive(pid) }, "the stopped run's grandchild \(pid) is still alive")
+        }
+
         @Test func aStepIgnoringSIGTERMIsKilledAfterItsTimeout() throws {
             let s = try TestSpool()
             try s.drop("stubborn.yaml", """

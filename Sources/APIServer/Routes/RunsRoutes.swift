@@ -10,6 +10,8 @@ import SpoolCore
 struct RunsRoutes: Sendable {
     let spooler: Spooler
     let catalog: RunCatalog
+    /// config.yaml's `workspace_roots:`, applied to submitted jobs.
+    var workspaceRoots: WorkspaceRoots? = nil
     var spool: Spool { spooler.spool }
     var artifacts: ArtifactStore { ArtifactStore(spool: spool) }
 
@@ -102,7 +104,7 @@ struct RunsRoutes: Sendable {
         if isJSON, let problem = Self.jsonProblem(bytes) { throw problem }
         do {
             // JSON is YAML (flow style), so one loader checks both and reports lines and columns in the text sent.
-            _ = try JobLoader.load(bytes, file: name)
+            _ = try JobLoader.load(bytes, file: name, workspaceRoots: workspaceRoots)
         } catch {
             var fields: [(String, JSON)] = [("file", .string(name)), ("reason", .string(error.reason.rawValue))]
             if let l = error.line { fields.append(("line", .int(l))) }

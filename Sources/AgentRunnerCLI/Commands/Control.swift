@@ -3,7 +3,7 @@ import SpoolCore
 
 /// pause, resume, stop and retry go through `Spooler.control`, the same code the HTTP API calls.
 struct Pause: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Pause a running run (its step's process group gets SIGSTOP).")
+    static let configuration = CommandConfiguration(abstract: "Pause a running run (its step's process group gets SIGSTOP and its cgroup is frozen).")
     @OptionGroup var spool: SpoolOption
     @Argument(help: "A run id (or a unique prefix).") var target: String
 

@@ -28,8 +28,7 @@ struct Serve: AsyncParsableCommand {
         options.port = port
         guard let level = Logger.Level(rawValue: logLevel) else { throw CLIError("--log-level \(logLevel) is not a level") }
         options.logLevel = level
-        // Nothing to flush or hand back: the spool holds all state, so a signal simply ends the process.
-        for sig in [SIGTERM, SIGINT] { signal(sig) { _ in _exit(0) } }
+        // SIGTERM and SIGINT shut the server down gracefully (see `APIServer.run`).
         let shown = host.contains(":") ? "[\(options.host)]" : options.host
         do {
             try await APIServer(options).run { port in

@@ -14,10 +14,13 @@ struct Submit: ParsableCommand {
     var name: String?
 
     func run() throws {
-        let (_, spooler) = try spool.spooler()
+        let s = try spool.open()
+        let config = try s.loadConfig()
+        let spooler = Spooler(spool: s, config: config)
         let input = try readInput(file)
         let display = name ?? input.name
-        do { _ = try JobLoader.load(input.bytes, file: file == "-" ? "<stdin>" : file) } catch {
+        let roots = s.workspaceRoots(config)
+        do { _ = try JobLoader.load(input.bytes, file: file == "-" ? "<stdin>" : file, workspaceRoots: roots) } catch {
             throw CLIError("\(error)")
         }
         let run = try spooler.submit(input.bytes, name: Array(display.utf8))
@@ -26,8 +29,12 @@ struct Submit: ParsableCommand {
 }
 
 struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check a job file without queueing it; exits 1 with FILE:LINE:COLUMN on error.")
+    static let configuration = CommandConfiguration(
+        abstract: "Check a job file without queueing it; exits 1 with FILE:LINE:COLUMN on error.",
+        discussion: "With a spool (--spool, $AGENT_RUNNER_SPOOL, or the current folder when it is one), workspaces are also checked against its config.yaml's workspace_roots.")
 
+    @Option(name: .long, help: ArgumentHelp("The spool whose config.yaml applies.", valueName: "dir"))
+    var spool: String?
     @Argument(help: "Job files to check, or - for standard input.")
     var files: [String]
     @Flag(help: "Print the result as JSON.")
@@ -36,10 +43,11 @@ struct Validate: ParsableCommand {
     func run() throws {
         var failed = 0
         var results: [ValidationResult] = []
+        let roots = try workspaceRoots()
         for file in files {
             let input = try readInput(file)
             do {
-                let job = try JobLoader.load(input.bytes, file: file == "-" ? "<stdin>" : file)
+                let job = try JobLoader.load(input.bytes, file: file == "-" ? "<stdin>" : file, workspaceRoots: roots)
                 results.append(ValidationResult(file: file, ok: true, steps: job.steps.count))
                 if !json { print("\(file): ok (\(job.steps.count) step\(job.steps.count == 1 ? "" : "s"))") }
             } catch {
@@ -51,6 +59,15 @@ struct Validate: ParsableCommand {
         }
         if json { try printJSON(results) }
         if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// The roots of the spool named by --spool (which must be one), else of $AGENT_RUNNER_SPOOL or the current
+    /// folder when that is a spool; nil without a spool or without `workspace_roots:`.
+    func workspaceRoots() throws -> WorkspaceRoots? {
+        let environment = ProcessInfo.processInfo.environment
+        let s = Spool(root: spool ?? environment["AGENT_RUNNER_SPOOL"] ?? FileManager.default.currentDirectoryPath)
+        if spool != nil { try s.check() } else if (try? s.check()) == nil { return nil }
+        return s.workspaceRoots(try s.loadConfig())
     }
 
     struct ValidationResult: Encodable {

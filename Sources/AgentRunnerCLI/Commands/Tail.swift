@@ -29,6 +29,7 @@ struct Tail: AsyncParsableCommand {
         defer { Sys.close(fd) }
         var pending: [UInt8] = []
         var finished = false
+        var lastSeq = 0
         while true {
             let chunk = try Sys.read(fd, limit: 1 << 20, path: path)
             if !chunk.isEmpty {
@@ -36,13 +37,23 @@ struct Tail: AsyncParsableCommand {
                 while let nl = pending.firstIndex(of: 0x0A) {
                     let line = Array(pending[..<nl])
                     pending.removeSubrange(...nl)
-                    guard let json = JSON.parse(line) else { continue }
+                    guard let json = JSON.parse(line) else {
+                        // A write cut short by a full disk leaves a torn line; the events after it are whole.
+                        if !line.isEmpty {
+                            FileHandle.standardError.write(Data("agent-runner: skipping a line of \(path.display) that is not a JSON event (\(line.count) bytes after seq \(lastSeq)); a write was cut short, for example by a full disk\n".utf8))
+                        }
+                        continue
+                    }
                     let event = Event(json: json)
+                    lastSeq = max(lastSeq, event.seq)
                     if event.seq > after {
                         FileHandle.standardOutput.write(Data(line + [0x0A]))
                     }
-                    if event.type == "finished" { finished = true }
-                    if event.type == "claimed" || event.type == "requeued" || event.type == "retried" { finished = false }
+                    switch event.eventType {
+                    case .finished?: finished = true
+                    case .claimed?, .requeued?, .retried?: finished = false
+                    default: break
+                    }
                 }
                 continue
             }

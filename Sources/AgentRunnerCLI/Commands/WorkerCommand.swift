@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JobSpec
 import Logging
+import ProcessRunner
 import SpoolCore
 import Worker
 
@@ -52,7 +53,10 @@ struct WorkerCommand: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "agent-runner.worker")
-        let spooler = Spooler(spool: s, config: config)
+        // Steps and agent `shell` calls run under this binary's `supervise-step`, so they die with the worker.
+        StepSupervision.enable()
+        var spooler = Spooler(spool: s, config: config)
+        spooler.onTakeover = OrphanedSteps.killer(host: spooler.actor.host)
         let worker = Worker(spooler: spooler, options: WorkerOptions(config: config, watch: watch, drain: drain, claimOnly: claimOnly),
                             logger: logger)
         let status = await worker.run()

@@ -1,10 +1,9 @@
-import JobSpec
 import JSONCore
 
 /// Replays the turns written in the job. The turn to answer is the number of assistant messages already in the
 /// conversation, so a run resumed from its events continues where it left off.
 struct ScriptedProvider: LLMProvider {
-    let turns: [ScriptTurn]
+    let turns: [ScriptedTurn]
     let name = "scripted"
 
     func complete(_ request: ChatRequest, notify: @escaping @Sendable (ProviderNotice) -> Void) async throws(LLMError) -> ModelTurn {

@@ -45,6 +45,13 @@ public final class EventLog: Sendable {
 
     /// Writes one event and returns its `seq`. The line starts `{"ts":…,"seq":…,"run":…,"type":…`.
     @discardableResult
+    public func append(_ type: EventType, _ fields: [(String, JSON)] = []) throws(SysError) -> Int {
+        try append(type.rawValue, fields)
+    }
+
+    /// Writes one event whose type is given as its string; prefer `EventType`, which names every type once
+    /// (this form stays until the remaining emitters are converted).
+    @discardableResult
     public func append(_ type: String, _ fields: [(String, JSON)] = []) throws(SysError) -> Int {
         let now = clock.now()
         let result: Result<Int, SysError> = state.withLock { s in
@@ -108,6 +115,13 @@ public struct Event: Sendable {
     }
     public var seq: Int { json["seq"]?.intValue ?? 0 }
     public var type: String { json["type"]?.stringValue ?? "" }
+    /// The type as an `EventType`; nil for a type this binary does not know (a newer writer's), which
+    /// readers skip.
+    public var eventType: EventType? { EventType(rawValue: type) }
+    /// The event's fields as `T`, when the event is of `T`'s type.
+    public func payload<T: EventPayload>(_: T.Type = T.self) -> T? {
+        eventType == T.type ? T(json: json) : nil
+    }
     public var ts: Double? { json["ts"]?.stringValue.flatMap(Timestamp.parse) }
     public subscript(key: String) -> JSON? { json[key] }
 }

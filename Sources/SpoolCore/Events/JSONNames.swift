@@ -1,5 +1,6 @@
 import Foundation
 @_exported import JSONCore
+@_exported import RunEvents
 
 extension JSON {
     /// A file name as JSON fields: `name` (invalid UTF-8 bytes shown as U+FFFD) and, only when the

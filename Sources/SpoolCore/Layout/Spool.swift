@@ -57,6 +57,18 @@ public struct Spool: Sendable {
         do throws(JobError) { return try SpoolConfig.load(bytes, file: configFile.display) } catch { throw .invalidConfig(error) }
     }
 
+    /// config.yaml's `workspace_roots:` for checking job files against this spool, or nil when the key is not set.
+    /// A relative spool root is made absolute against the current folder, as the worker resolves workspaces.
+    public func workspaceRoots(_ config: SpoolConfig) -> WorkspaceRoots? {
+        guard let roots = config.workspaceRoots else { return nil }
+        var absolute = root.display
+        if !absolute.hasPrefix("/"), let cwd = getcwd(nil, 0) {
+            defer { free(cwd) }
+            absolute = String(cString: cwd) + "/" + absolute
+        }
+        return WorkspaceRoots(roots: roots, spoolRoot: absolute)
+    }
+
     public func folder(_ state: RunState) -> FilePath {
         switch state {
         case .queued: new
@@ -90,10 +102,7 @@ extension Spool {
     /// `RUN.lease`, `RUN.finishing.ACTOR` or `RUN.requeueing.ACTOR`: a claim or move in progress (or
     /// interrupted, until recovery finds it stale).
     public static func isTransitionLeftover(_ name: [UInt8]) -> Bool {
-        let text = String(decoding: name, as: UTF8.self)
-        guard let dot = text.firstIndex(of: "."), RunID(String(text[..<dot])) != nil else { return false }
-        let rest = text[text.index(after: dot)...]
-        return rest == "lease" || TokenKind.allCases.contains { rest.hasPrefix($0.rawValue + ".") }
+        RunFileName(name)?.isTransitionLeftover ?? false
     }
 }
 

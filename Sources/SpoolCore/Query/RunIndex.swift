@@ -23,28 +23,17 @@ public struct RunIndex: Sendable {
     }
 
     public func summary(_ run: RunID, state: RunState) -> RunSummary {
-        var s = RunSummary(id: run.rawValue, name: "\(run).yaml", state: state)
-        if let path = eventsPath(run) { s.apply((try? EventReader.read(path)) ?? []) }
+        let history = eventsPath(run).map(RunHistory.read) ?? RunHistory()
+        var s = RunSummary(id: run.rawValue, name: "\(run).yaml", state: state, history: history)
         if state == .running, (try? Sys.lstat(spool.controlFile(run, .pause))) != nil { s.paused = true }
         return s
     }
 
     /// Where a run's job file is now.
-    public func state(of run: RunID) -> RunState? {
-        for state in [RunState.running, .done, .queued] where (try? Sys.lstat(spool.jobFile(run, in: state))) != nil {
-            return state
-        }
-        return nil
-    }
+    public func state(of run: RunID) -> RunState? { spool.state(of: run) }
 
     /// The run's events file, wherever it is now.
-    public func eventsPath(_ run: RunID) -> FilePath? {
-        for state in [RunState.running, .done, .queued] {
-            let p = spool.eventsFile(run, in: state)
-            if (try? Sys.lstat(p)) != nil { return p }
-        }
-        return nil
-    }
+    public func eventsPath(_ run: RunID) -> FilePath? { spool.eventsPath(of: run) }
 
     /// A run named on the command line: a full id, a unique id prefix, or the file name of a job in `new/`.
     public enum Reference: Sendable, Equatable {

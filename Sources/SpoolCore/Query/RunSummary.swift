@@ -1,4 +1,4 @@
-/// What `ls`, `show` and (later) the HTTP API say about one run, folded from its events.
+/// What `ls`, `show` and the HTTP API say about one run, folded from its events.
 public struct RunSummary: Sendable, Codable, Equatable {
     /// Nil for a job file dropped into `new/` that no worker has claimed yet (it has no id until then).
     public var id: String?
@@ -38,39 +38,30 @@ public struct RunSummary: Sendable, Codable, Equatable {
         lastSeq = 0
     }
 
-    /// Folds a run's events into a summary. Unknown event types are ignored, so older binaries can read newer logs.
-    public mutating func apply(_ events: [Event]) {
-        for e in events {
-            lastSeq = max(lastSeq, e.seq)
-            let ts = e["ts"]?.stringValue
-            switch e.type {
-            case "queued":
-                if let n = e["name"]?.stringValue { name = n }
-                if queuedAt == nil { queuedAt = e["queued_at"]?.stringValue ?? ts }
-                if let p = e["previous"]?.stringValue { previous = p }
-            case "claimed":
-                attempt = e["attempt"]?.intValue ?? attempt + 1
-                worker = e["worker"]?.stringValue
-                paused = false
-                status = nil
-                finishedAt = nil
-            case "started":
-                startedAt = ts
-                if let t = e["title"]?.stringValue { title = t }
-                if case .array(let ls)? = e["labels"] { labels = ls.compactMap(\.stringValue) }
-            case "paused": paused = true
-            case "resumed": paused = false
-            case "rejected": reason = e["message"]?.stringValue
-            case "finished":
-                status = e["status"]?.stringValue.flatMap(RunStatus.init(rawValue:))
-                finishedAt = ts
-                duration = e["duration"]?.doubleValue
-                paused = false
-                if let r = e["reason"]?.stringValue { reason = r }
-            case "requeued": worker = nil
-            case "retried": next = e["next"]?.stringValue
-            default: break
-            }
-        }
+    /// A summary of what a run's events say.
+    public init(id: String?, name: String, state: RunState, history: RunHistory) {
+        self.init(id: id, name: name, state: state)
+        update(from: history)
+    }
+
+    /// Copies the fold of a run's events into this summary. What the events never mention keeps the value
+    /// the caller gave it from elsewhere (the name from the file, the title and labels from the job file,
+    /// a dropped file's queue time from its mtime).
+    public mutating func update(from h: RunHistory) {
+        if let n = h.name { name = n }
+        if queuedAt == nil { queuedAt = h.queuedAt }
+        previous = h.previous ?? previous
+        next = h.next ?? next
+        attempt = h.attempt
+        worker = h.worker
+        paused = h.paused
+        startedAt = h.startedAt ?? startedAt
+        title = h.title ?? title
+        labels = h.labels ?? labels
+        status = h.status
+        finishedAt = h.finishedAt
+        duration = h.duration
+        reason = h.reason
+        lastSeq = max(lastSeq, h.lastSeq)
     }
 }

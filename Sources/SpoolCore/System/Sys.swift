@@ -168,6 +168,14 @@ public enum Sys {
         return try read(fd, limit: limit, path: path)
     }
 
+    /// Reads a whole job file (up to `limit` bytes) as `openQueued` opens it: without following a symlink
+    /// and without touching its access time.
+    public static func readQueued(_ path: FilePath, limit: Int) throws(SysError) -> [UInt8] {
+        let fd = try openQueued(path)
+        defer { close(fd) }
+        return try read(fd, limit: limit, path: path)
+    }
+
     /// Writes a small file in one go (created or truncated).
     public static func writeFile(_ path: FilePath, _ bytes: [UInt8], flags: Int32 = O_WRONLY | O_CREAT | O_TRUNC, mode: mode_t = 0o644) throws(SysError) {
         let fd = try open(path, flags, mode: mode)

@@ -37,7 +37,7 @@ extension Spooler {
             try? Sys.touch(token)
             let duration = max(0, monotonicNow() - run.claimedMonotonic)
             do {
-                try run.events.append("finished", [("status", .string(status.rawValue)),
+                try run.events.append(.finished, [("status", .string(status.rawValue)),
                                                    ("duration", .double((duration * 1000).rounded() / 1000))] + fields)
                 try syncIfDurable(run.events)
             } catch {
@@ -61,9 +61,8 @@ extension Spooler {
 
     /// The outcome a crashed finisher recorded in its lease (now its token), if any.
     func recordedIntent(_ token: FilePath) -> (RunStatus, [(String, JSON)])? {
-        guard let bytes = try? Sys.readFile(token, limit: 1 << 20) else { return nil }
-        for line in bytes.split(separator: 0x0A).reversed() {
-            guard let intent = JSON.parse(Array(line))?["finishing"], case .object(let fields) = intent,
+        for entry in leaseEntries(token).reversed() {
+            guard let intent = entry["finishing"], case .object(let fields) = intent,
                   let status = intent["status"]?.stringValue.flatMap(RunStatus.init(rawValue:)) else { continue }
             return (status, fields.filter { $0.0 != "status" })
         }

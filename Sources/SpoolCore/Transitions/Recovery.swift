@@ -36,9 +36,8 @@ extension Spooler {
         }
         var groups: [RunID: [String]] = [:]
         for entry in entries {
-            let name = String(decoding: entry.name, as: UTF8.self)
-            guard let dot = name.firstIndex(of: "."), let run = RunID(String(name[..<dot])) else { continue }
-            groups[run, default: []].append(String(name[name.index(after: dot)...]))
+            guard let file = RunFileName(entry.name) else { continue }
+            groups[file.run, default: []].append(file.suffix)
         }
         for (run, suffixes) in groups {
             do { try recover(run, suffixes: Set(suffixes), now: now, sparing: held, report: &report) }
@@ -56,10 +55,11 @@ extension Spooler {
         if hasJob {
             if let lease = leaseStat {
                 guard isStale(lease, now: now), !held.contains(lease.inode) else { return }
-                let attempts = ((try? EventReader.read(spool.eventsFile(run, in: .running))) ?? []).filter { $0.type == "claimed" }.count
+                let attempts = RunHistory.read(spool.eventsFile(run, in: .running)).claims
+                let limit = attemptLimit(run)
                 try reap(run, lease: lease, now: now)
                 if (try? Sys.lstat(spool.jobFile(run, in: .running))) == nil {
-                    if attempts >= (jobMaxAttempts(run) ?? maxAttempts) || (try? Sys.lstat(spool.jobFile(run, in: .done))) != nil {
+                    if attempts >= limit || (try? Sys.lstat(spool.jobFile(run, in: .done))) != nil {
                         report.failed.append(run)
                     } else {
                         report.requeued.append(run)
@@ -79,7 +79,7 @@ extension Spooler {
                 let orphan = Actor(host: "recovery", pid: 0)
                 if let lease = try? Spooler(spool: spool, actor: orphan, clock: clock, fsClock: fsClock, faults: faults)
                     .createLease(run, name: Array("\(run).yaml".utf8), attempt: 0) {
-                    Sys.close(lease.fd)
+                    lease.close()
                     if (try? Sys.lstat(job)) == nil { unlinkIfPresent(spool.leaseFile(run)) }
                 }
             }
@@ -118,24 +118,23 @@ extension Spooler {
             guard try renameClaiming(old, mine, mine: { (try? Sys.lstat(mine))?.inode == st.inode }) else { return }
             try? Sys.touch(mine)
             // The events file may already have moved ahead of the job file.
-            guard let (eventsPath, _) = locate({ spool.eventsFile(run, in: $0) }) else {
+            guard let eventsPath = spool.eventsPath(of: run) else {
                 try completeMove(run, to: kind == .finishing ? .done : .queued, token: mine)
                 report.rolledForward.append(run)
                 return
             }
-            let events = (try? EventReader.read(eventsPath)) ?? []
-            let lastClaim = events.lastIndex { $0.type == "claimed" } ?? -1
+            let history = RunHistory.read(eventsPath)
             let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
             switch kind {
             case .finishing:
-                if !events[(lastClaim + 1)...].contains(where: { $0.type == "finished" }) {
-                    let started = lastClaim >= 0 ? events[lastClaim].ts ?? clock.now() : clock.now()
+                if !history.currentAttemptHas(.finished) {
+                    let started = history.claimTime ?? clock.now()
                     let duration: (String, JSON) = ("duration", .double(((clock.now() - started) * 1000).rounded() / 1000))
                     if let (status, fields) = recordedIntent(mine) {
-                        try log.append("finished", [("status", .string(status.rawValue)), duration] + fields
+                        try log.append(.finished, [("status", .string(status.rawValue)), duration] + fields
                                        + [("recovered_by", .string(actor.id))])
                     } else {
-                        try log.append("finished", [
+                        try log.append(.finished, [
                             ("status", .string(RunStatus.failed.rawValue)), duration,
                             ("reason", .string("the worker died while finishing this run; its final status is unknown")),
                             ("recovered_by", .string(actor.id)),
@@ -144,9 +143,9 @@ extension Spooler {
                     try syncIfDurable(log)
                 }
             case .requeueing:
-                if !events[(lastClaim + 1)...].contains(where: { $0.type == "requeued" }) {
-                    try log.append("requeued", [("reason", .string(RequeueReason.leaseExpired.rawValue)),
-                                                ("next_attempt", .int(events.filter { $0.type == "claimed" }.count + 1)),
+                if !history.currentAttemptHas(.requeued) {
+                    try log.append(.requeued, [("reason", .string(RequeueReason.leaseExpired.rawValue)),
+                                                ("next_attempt", .int(history.claims + 1)),
                                                 ("by", .string(actor.id))])
                     try syncIfDurable(log)
                 }

@@ -10,10 +10,13 @@ public enum RequeueReason: String, Sendable {
     case workerShutdown = "worker-shutdown"
     /// Its worker could not write its events (disk full, I/O error).
     case eventLogFailed = "event-log-failed"
+    /// The disk (or the user's quota) was full while the run prepared its workspace; it is tried again later.
+    case diskFull = "disk-full"
 }
 
 extension Spooler {
-    /// Gives an owned run back to the queue (the worker is shutting down). Returns false if it was not ours any more.
+    /// Gives an owned run back to the queue (the worker is shutting down, or the disk was full). Returns false
+    /// if it was not ours any more.
     public func requeue(_ run: OwnedRun, reason: RequeueReason) throws(SpoolError) -> Bool {
         guard owns(run) else { return false }
         return try requeue(run.id, leaseInode: run.leaseInode, staleCheck: nil, reason: reason, log: run.events)
@@ -31,10 +34,10 @@ extension Spooler {
     /// When the attempts are used up the same steps run with a `finishing` token and a `finished` event
     /// (status `failed`), into `done/`.
     public func reap(_ run: RunID, lease: FileStat, now: Double) throws(SpoolError) {
-        let eventsPath = locate({ spool.eventsFile(run, in: $0) })?.0 ?? spool.eventsFile(run, in: .running)
-        let history = (try? EventReader.read(eventsPath)) ?? []
-        let attempts = history.filter { $0.type == "claimed" }.count
-        let limit = jobMaxAttempts(run) ?? maxAttempts
+        let eventsPath = spool.eventsPath(of: run) ?? spool.eventsFile(run, in: .running)
+        // A claim that could not write its `claimed` event still counts: its lease records the attempt.
+        let attempts = max(RunHistory.read(eventsPath).claims, leaseRecord(spool.leaseFile(run))?["attempt"]?.intValue ?? 0)
+        let limit = attemptLimit(run)
         if attempts >= limit {
             try failExhausted(run, lease: lease, now: now, attempts: attempts)
             return
@@ -50,9 +53,10 @@ extension Spooler {
         do {
             guard try takeToken(run, token: token, leaseInode: leaseInode, staleCheck: staleCheck) else { return false }
             faults.crash(at: .requeueTokenTaken)
-            let attempts = ((try? EventReader.read(log.path)) ?? []).filter { $0.type == "claimed" }.count
             do {
-                try log.append("requeued", [("reason", .string(reason.rawValue)), ("next_attempt", .int(attempts + 1)),
+                try restoreClaimEvents(run, token: token, log: log)
+                let attempts = RunHistory.read(log.path).claims
+                try log.append(.requeued, [("reason", .string(reason.rawValue)), ("next_attempt", .int(attempts + 1)),
                                             ("by", .string(actor.id))])
                 try syncIfDurable(log)
             } catch {
@@ -84,8 +88,9 @@ extension Spooler {
                 try? Sys.rename(token, lease)
                 return false
             }
-            // The owner is gone: its step must not keep running beside the next attempt.
-            killOrphanedStep(token: token)
+            // The owner is gone: whoever runs the spooler ends its step (the worker's recovery does), so it
+            // does not keep running beside the next attempt.
+            onTakeover?(run, recordedStepProcess(token))
         }
         try? Sys.touch(token)
         return true
@@ -96,11 +101,12 @@ extension Spooler {
         do {
             guard try takeToken(run, token: token, leaseInode: lease.inode, staleCheck: now) else { return }
             faults.crash(at: .finishTokenTaken)
-            let eventsPath = locate({ spool.eventsFile(run, in: $0) })?.0 ?? spool.eventsFile(run, in: .running)
+            let eventsPath = spool.eventsPath(of: run) ?? spool.eventsFile(run, in: .running)
             let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
-            let claimed = (try? EventReader.read(log.path))?.first(where: { $0.type == "claimed" })?.ts ?? clock.now()
             do {
-                try log.append("finished", [
+                try restoreClaimEvents(run, token: token, log: log)
+                let claimed = RunHistory.read(log.path).firstClaimTime ?? clock.now()
+                try log.append(.finished, [
                     ("status", .string(RunStatus.failed.rawValue)),
                     ("duration", .double(((clock.now() - claimed) * 1000).rounded() / 1000)),
                     ("reason", .string("lease expired on attempt \(attempts) of \(attempts); the worker running it stopped heartbeating")),
@@ -117,11 +123,33 @@ extension Spooler {
         }
     }
 
-    /// `max_attempts` from the job file itself, when it parses.
-    func jobMaxAttempts(_ run: RunID) -> Int? {
-        guard let bytes = try? Sys.readFile(spool.jobFile(run, in: .running), limit: 1 << 20) else { return nil }
-        return (try? JobLoader.load(bytes, file: ""))?.maxAttempts
+    /// How many claims a run may have: what its worker recorded in the lease from the job file, else the
+    /// spool's `max_attempts` (a worker that died before it read the job file recorded nothing).
+    func attemptLimit(_ run: RunID) -> Int {
+        recordedMaxAttempts(spool.leaseFile(run)) ?? maxAttempts
+    }
+
+    /// A claim whose events could not be written (disk full) left only its lease. Once a reaper holds the
+    /// run's token (the lease renamed), and before it writes anything else, it writes the `queued` (fresh
+    /// files only) and `claimed` events from what the lease recorded, so the run keeps its name, its queue
+    /// time and its attempt count. Nothing is written when the events are there already.
+    func restoreClaimEvents(_ run: RunID, token: FilePath, log: EventLog) throws(SysError) {
+        guard let lease = leaseRecord(token), let attempt = lease["attempt"]?.intValue, attempt > 0 else { return }
+        let history = RunHistory.read(log.path)
+        guard history.claims < attempt else { return }
+        let recovered: (String, JSON) = ("recovered_by", .string(actor.id))
+        if history.queued == nil, let queuedAt = lease["queued_at"] {
+            var fields: [(String, JSON)] = [("name", lease["name"] ?? .string("\(run).yaml"))]
+            if let raw = lease["name_b64"] { fields.append(("name_b64", raw)) }
+            try log.append(.queued, fields + [("queued_at", queuedAt), recovered])
+        }
+        var claimed: [(String, JSON)] = [("attempt", .int(attempt))]
+        for key in ["worker", "host", "pid", "claimed_at"] { if let v = lease[key] { claimed.append((key, v)) } }
+        try log.append(.claimed, claimed + [recovered])
+    }
+
+    /// The claim a lease (or the token it became) records on its first line.
+    func leaseRecord(_ path: FilePath) -> JSON? {
+        leaseEntries(path).first
     }
 }
-
-import JobSpec

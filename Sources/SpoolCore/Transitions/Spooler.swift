@@ -18,6 +18,9 @@ public struct Spooler: Sendable {
     public var durability: SpoolConfig.Durability
     /// The spool folder as it was when this actor opened it; nil when its root could not be read then.
     public let home: SpoolIdentity?
+    /// Called when this actor takes over a stale run, before anything of the run moves, with the step
+    /// process its dead owner recorded. The spool core only hands it over; the worker kills it.
+    public var onTakeover: (@Sendable (RunID, StepProcessRecord?) -> Void)?
 
     public init(spool: Spool, actor: Actor = .current(), config: SpoolConfig = SpoolConfig(),
                 clock: any WallClock = SystemClock(), fsClock: (any FileSystemClock)? = nil, faults: Faults = .process) {
@@ -69,15 +72,6 @@ public struct Spooler: Sendable {
         try? Sys.unlink(path)
     }
 
-    /// Finds a run's companion file in whichever folder it is, preferring `cur/`.
-    func locate(_ make: (RunState) -> FilePath) -> (FilePath, RunState)? {
-        for state in [RunState.running, .done, .queued] {
-            let p = make(state)
-            if (try? Sys.lstat(p)) != nil { return (p, state) }
-        }
-        return nil
-    }
-
     func syncIfDurable(_ log: EventLog) throws(SysError) {
         if durability == .fsync { try log.sync() }
     }
@@ -99,27 +93,27 @@ public final class OwnedRun: Sendable {
     /// The job's display name: the file name it was dropped as.
     public let name: [UInt8]
     public let attempt: Int
-    public let leaseInode: UInt64
-    public let leaseFD: Int32
+    /// The lease's fd, closed when the last reference to this run goes away.
+    let lease: LeaseHandle
     public let events: EventLog
     /// Wall-clock time of the claim: for timestamps only.
     public let claimedAt: Double
     /// `monotonicNow()` at the claim: durations are measured from this, so a stepped wall clock cannot skew them.
     public let claimedMonotonic: Double
 
-    init(id: RunID, name: [UInt8], attempt: Int, leaseInode: UInt64, leaseFD: Int32, events: EventLog, claimedAt: Double,
+    init(id: RunID, name: [UInt8], attempt: Int, lease: consuming LeaseHandle, events: EventLog, claimedAt: Double,
          claimedMonotonic: Double = monotonicNow()) {
         self.id = id
         self.name = name
         self.attempt = attempt
-        self.leaseInode = leaseInode
-        self.leaseFD = leaseFD
+        self.lease = lease
         self.events = events
         self.claimedAt = claimedAt
         self.claimedMonotonic = claimedMonotonic
     }
 
-    deinit { Sys.close(leaseFD) }
+    /// The inode of the lease this actor created.
+    public var leaseInode: UInt64 { lease.inode }
 
     public var displayName: String { FilePath(bytes: name).display }
 }

@@ -17,7 +17,7 @@ extension Spooler {
             let log = try EventLog(path: spool.eventsFile(run, in: .queued), run: run, clock: clock, faults: faults)
             var fields = JSON.nameFields("name", name) + [("by", .string(actor.id))]
             if let previous { fields.append(("previous", .string(previous.rawValue))) }
-            try log.append("queued", fields)
+            try log.append(.queued, fields)
             try syncIfDurable(log)
             let staged = spool.tmp.appending("\(run).yaml")
             let fd = try Sys.open(staged, O_WRONLY | O_CREAT | O_EXCL)
@@ -51,11 +51,11 @@ extension Spooler {
         do throws(SysError) { bytes = try Sys.readFile(job, limit: 1 << 21) } catch {
             throw .io(error, hint: "only finished runs (in done/) can be retried")
         }
-        let history = (try? EventReader.read(spool.eventsFile(run, in: .done))) ?? []
-        let name = history.first { $0.type == "queued" }?["name"]?.stringValue.map { Array($0.utf8) } ?? Array("\(run).yaml".utf8)
+        let history = RunHistory.read(spool.eventsFile(run, in: .done))
+        let name = history.queued?.name.map { Array($0.utf8) } ?? Array("\(run).yaml".utf8)
         let next = try submit(bytes, name: name, previous: run)
         if let log = try? EventLog(path: spool.eventsFile(run, in: .done), run: run, clock: clock, faults: faults) {
-            _ = try? log.append("retried", [("next", .string(next.rawValue)), ("by", .string(actor.id))])
+            _ = try? log.append(.retried, [("next", .string(next.rawValue)), ("by", .string(actor.id))])
         }
         return next
     }

@@ -27,15 +27,20 @@ public final class QueueWatcher: Sendable {
     private let directory: FilePath
     private let mode: WatchMode
     private let interval: Double
+    private let events: UInt32
+    private var mask: UInt32 { events | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK) }
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let stopped = Mutex(false)
     private let rewatchRequested = Mutex(false)
-    private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK)
 
-    public init(directory: FilePath, mode: WatchMode, pollInterval: Double) throws(SysError) {
+    /// `events` are the inotify events that report a name; `new/` needs the default (see above), `control/`,
+    /// where a file's existence is the message, also creations and removals.
+    public init(directory: FilePath, mode: WatchMode, pollInterval: Double,
+                events: UInt32 = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO)) throws(SysError) {
         self.directory = directory
         self.mode = mode
+        self.events = events
         interval = max(0.05, pollInterval)
         var fds: [Int32] = [0, 0]
         if pipe(&fds) != 0 { throw SysError(errno: errno, call: "pipe", path: "") }
@@ -57,7 +62,7 @@ public final class QueueWatcher: Sendable {
         var inotify: Inotify?
         if mode == .inotify {
             let ino = try Inotify()
-            try ino.addWatch(directory, mask: QueueWatcher.mask)
+            try ino.addWatch(directory, mask: mask)
             inotify = ino
         }
         let box = UncheckedBox(inotify)
@@ -96,7 +101,7 @@ public final class QueueWatcher: Sendable {
                 while drain.withUnsafeMutableBytes({ Glibc.read(wakeRead, $0.baseAddress, $0.count) }) > 0 {}
                 if stopped.withLock({ $0 }) { break }
                 if rewatchRequested.withLock({ let r = $0; $0 = false; return r }) {
-                    if let inotify { _ = try? inotify.addWatch(directory, mask: QueueWatcher.mask) }
+                    if let inotify { _ = try? inotify.addWatch(directory, mask: mask) }
                     deliver(.rescan(.rewatch))
                 }
             }

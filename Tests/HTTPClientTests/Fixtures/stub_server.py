@@ -138,11 +138,14 @@ class Handler(BaseHTTPRequestHandler):
             self.client_gone(10)
             self.close_connection = True
         elif p == "/forever":
+            # Between chunks it waits for the client's FIN or RST rather than sleeping, so a close is seen at
+            # once; a failed write would notice it only on the write after the next (the first still succeeds).
             self.start_chunked("text/event-stream")
             try:
                 for i in range(400):
                     self.chunk("data: %d\n\n" % i)
-                    time.sleep(0.025)
+                    if self.client_gone(0.025):
+                        raise ConnectionResetError
             except OSError:
                 with lock:
                     closed[q.get("id", "")] = True

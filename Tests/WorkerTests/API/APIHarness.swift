@@ -27,6 +27,14 @@ final class ServeProcess {
         port = found
     }
 
+    /// SIGTERM and a wait: serve shuts down gracefully (and an instrumented build writes its coverage).
+    deinit {
+        if process.process.isRunning {
+            process.kill(SIGTERM)
+            if !process.waitForExit(timeout: 10) { process.kill(SIGKILL) }
+        }
+    }
+
     struct Reply {
         var status: Int
         var headers: [String: String]
@@ -37,9 +45,9 @@ final class ServeProcess {
     }
 
     func request(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
-        var h = HTTPHeaders()
+        var h = HTTPClientHeaders()
         for (k, v) in headers { h.add(k, v) }
-        let r = try await HTTP.send(HTTPRequest(method: method, url: base + path, headers: h, body: body.map { Array($0.utf8) }))
+        let r = try await HTTP.send(HTTPClientRequest(method: method, url: base + path, headers: h, body: body.map { Array($0.utf8) }))
         return Reply(status: r.status, headers: r.head.headers, body: r.body)
     }
 
@@ -111,9 +119,9 @@ final class ServeProcess {
 
     /// Reads an SSE stream until `stop` says so or the server ends it; returns (id, event, data) triples.
     func events(_ id: String, lastEventID: Int? = nil, stop: @escaping @Sendable ([SSEEvent]) -> Bool = { _ in false }) async throws -> [SSEEvent] {
-        var h: HTTPHeaders = ["Accept": "text/event-stream"]
+        var h: HTTPClientHeaders = ["Accept": "text/event-stream"]
         if let lastEventID { h.add("Last-Event-ID", String(lastEventID)) }
-        var request = HTTPRequest(url: base + "/api/v1/runs/\(id)/events", headers: h)
+        var request = HTTPClientRequest(url: base + "/api/v1/runs/\(id)/events", headers: h)
         request.timeout = 60
         var parser = SSEParser()
         var out: [SSEEvent] = []

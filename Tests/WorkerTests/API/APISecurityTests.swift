@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// Auth, browser-attack defences, artifact path escapes, and what status reports.
-@Suite("HTTP API security and status", .serialized)
+@Suite("HTTP API security and status", .serialized, .ownThread)
 struct APISecurityTests {
     static let token = "test-token-0123456789abcdef"
 
@@ -167,7 +167,13 @@ struct APISecurityTests {
         #expect(index.status == 200 && index.headers["content-type"]?.hasPrefix("text/html") == true)
         #expect(index.headers["content-security-policy"]?.contains("default-src 'self'") == true)
         #expect(index.text.contains("/console/"))
-        for path in ["/console/..%2F..%2FPackage.swift", "/console/../Package.swift", "/console/../../Package.swift", "/console/nothing.js"] {
+        // The console's ES modules: JavaScript, under the same policy (module scripts from this origin only).
+        let module = try await server.get("/console/js/main.js")
+        #expect(module.status == 200 && module.headers["content-type"]?.hasPrefix("text/javascript") == true)
+        #expect(module.headers["content-security-policy"]?.contains("script-src 'self'") == true)
+        for path in ["/console/..%2F..%2FPackage.swift", "/console/../Package.swift", "/console/../../Package.swift", "/console/nothing.js",
+                     "/console/js/../../Package.swift", "/console/js/..%2F..%2FPackage.swift", "/console/js/%2E%2E/index.html",
+                     "/console/js/nothing.js", "/console/js", "/console/js%2Fmain.js"] {
             let r = try server.rawGet(path)
             #expect(r.status == 404, "\(path) → \(r.status)")
             #expect(!r.body.contains("PackageDescription"))

@@ -2,12 +2,13 @@ import Foundation
 import HTTPClient
 import JSONCore
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// `agent-runner serve` over real spools, with real workers, over real HTTP on 127.0.0.1.
-@Suite("HTTP API", .serialized)
+@Suite("HTTP API", .serialized, .ownThread)
 struct APITests {
     static let ticks = """
         title: ticking

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The web console in a real headless Chromium, driven by selenium through chromium-driver
-/// (Tests/Browser/console_test.py starts `serve` and a worker on a temporary spool). Screenshots of each
-/// stage are kept in test-artifacts/browser/ at the top of the checkout.
-@Suite("Web console in Chromium")
+/// (Tests/Browser/console_test.py starts the real `serve`, with a token, and a real worker on a temporary
+/// spool; no stand-in for the API). Screenshots of each stage are kept in test-artifacts/browser/ at the
+/// top of the checkout.
+@Suite("Web console in Chromium", .ownThread)
 struct BrowserTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -25,7 +27,7 @@ struct BrowserTests {
         let output = p.logText
         #expect(finished, "the browser test did not finish in 240 s:\n\(output)")
         #expect(p.exitStatus == 0, "console_test.py failed:\n\(output)")
-        for name in ["dashboard.png", "modal.png", "run-live.png", "run-done.png", "run-diff.png", "phone.png"] {
+        for name in ["token.png", "dashboard.png", "modal.png", "run-live.png", "run-done.png", "run-retried.png", "run-diff.png", "phone.png"] {
             #expect(FileManager.default.fileExists(atPath: shots + "/" + name), "no screenshot \(name)")
         }
         try? FileManager.default.removeItem(atPath: log)

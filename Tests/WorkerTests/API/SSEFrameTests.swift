@@ -2,9 +2,10 @@
 import JSONCore
 import SpoolCore
 import Testing
+import TestSupport
 
 /// An events file is plain text anyone can append to: nothing in a line may start a second SSE event.
-@Suite("SSE framing")
+@Suite("SSE framing", .ownThread)
 struct SSEFrameTests {
     @Test func aLineCannotInjectEvents() {
         let hostile = #"{"ts":"2026-11-25T00:00:00.000Z","seq":7,"run":"r","type":"x\r\nevent: injected\r\ndata: {}\n\nid: 99"}"#

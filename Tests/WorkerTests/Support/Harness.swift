@@ -42,7 +42,8 @@ final class TestSpool {
         } else {
             var template = Array("\(NSTemporaryDirectory())/ar-test-XXXXXX".utf8CString)
             guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed: errno \(errno)") }
-            self.root = String(cString: made) + "/spool"
+            // Standardised (NSTemporaryDirectory() ends in "/"), as the CLI standardises `--spool`.
+            self.root = URL(fileURLWithPath: String(cString: made)).standardizedFileURL.path + "/spool"
         }
         spool = Spool(root: self.root)
         let r = try TestSpool.cli(["init", self.root])
@@ -202,9 +203,10 @@ final class TestSpool {
         return ev
     }
 
-    /// Nothing of any run is left in cur/ (no job, lease, token or companion).
+    /// Nothing of any run is left in cur/ (no job, lease, token or companion). A finishing worker removes
+    /// its token and control files just after the job file reaches done/, so this waits for that last step.
     func expectCurEmpty(sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(names(cur).isEmpty, "cur/ should be empty: \(names(cur))", sourceLocation: sourceLocation)
+        #expect(wait(timeout: 10) { names(cur).isEmpty }, "cur/ should be empty: \(names(cur))", sourceLocation: sourceLocation)
     }
 
     func wait(timeout: Double, _ condition: () -> Bool) -> Bool {

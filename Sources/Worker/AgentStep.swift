@@ -5,19 +5,22 @@ import JobSpec
 import LLM
 import SpoolCore
 
-/// Runs one `agent:` step of a run: resolves the provider, rebuilds the conversation from the run's events
-/// (so a run taken over after a crash continues), and maps the loop's outcome onto the step outcomes.
-struct AgentStepRunner: Sendable {
-    let spooler: Spooler
+/// An `agent:` step: resolves the provider, rebuilds the conversation from the run's events (so a run taken
+/// over after a crash continues), hands the loop the run's control, and maps the loop's outcome onto a step's.
+struct AgentStep: StepKind {
     let options: WorkerOptions
     let ctx: RunContext
     let emit: @Sendable (String, [(String, JSON)]) -> Bool
     /// Called after every turn that ran tools (commits per turn).
     let afterTurn: @Sendable (Int, Int, String) async -> Void
 
-    func run(_ step: Step, spec: AgentSpec, index: Int, workspace: String, artifacts: FilePath,
-             environment: [String: String], deadline: Double?) async -> StepRunner.Outcome {
-        let label = step.name ?? "agent"
+    func handles(_ step: Step) -> Bool { step.agent != nil }
+    func defaultName(index: Int) -> String { "agent" }
+
+    func run(_ step: Step, _ context: StepContext) async -> StepOutcome {
+        guard let spec = step.agent else { return .failed("step \(context.index) is not an agent step") }
+        let index = context.index
+        let label = step.name ?? defaultName(index: index)
         let config = options.config
         let resolved: ProviderFactory.Resolved
         do {
@@ -38,23 +41,19 @@ struct AgentStepRunner: Sendable {
         let tokensBefore = history.filter { $0["type"]?.stringValue == "llm.response" }.reduce(0) { sum, e in
             sum + (e["usage"]?["input"]?.intValue ?? 0) + (e["usage"]?["output"]?.intValue ?? 0)
         }
-        let tools = ToolContext(workspace: workspace, artifacts: artifacts.display, environment: environment,
+        let tools = ToolContext(workspace: context.workspace, artifacts: context.artifacts.display, environment: context.environment,
                                 outputCap: config.agent.toolOutputCap, shellTimeout: step.timeout ?? 300, killGrace: config.killGrace)
         let loop = AgentLoop(step: index, spec: spec, resolved: resolved, tools: tools,
                              maxSteps: spec.maxSteps ?? config.agent.maxSteps, maxTokens: spec.maxTokens ?? config.agent.maxTokens,
-                             tokensBefore: tokensBefore, deadline: deadline)
-        let spooler = self.spooler, ctx = self.ctx, afterTurn = self.afterTurn
-        let host = AgentHost(emit: emit, control: {
-            if ctx.isLost || ctx.eventLogFailed { return .gone }
-            if ctx.isShuttingDown { return .shutdown }
-            let c = spooler.controls(ctx.run.id)
-            if c.stop { return .stop }
-            return c.pause ? .pause : .proceed
-        }, afterTurn: { turn, summary in await afterTurn(index, turn, summary) })
+                             tokensBefore: tokensBefore, deadline: context.deadline)
+        let control = ctx.control, afterTurn = self.afterTurn
+        let host = AgentHost(emit: emit, control: { AgentControl(control.refresh().state) },
+                             controlChanges: { control.changes { AgentControl($0) } },
+                             afterTurn: { turn, summary in await afterTurn(index, turn, summary) })
         let started = monotonicNow()
         let outcome = await loop.run(history: history, host: host)
         var fields: [(String, JSON)] = [("step", .int(index)), ("name", .string(label))]
-        let result: StepRunner.Outcome
+        let result: StepOutcome
         switch outcome {
         case .succeeded(let text):
             fields += [("ok", .bool(true)), ("outcome", .string("finished")), ("answer", .string(capped(text, 4096)))]
@@ -65,7 +64,7 @@ struct AgentStepRunner: Sendable {
         case .stopped:
             _ = emit("stop.requested", [("step", .int(index))])
             fields += [("ok", .bool(false)), ("outcome", .string("stopped"))]
-            result = .stopped
+            result = .stopped("stopped during step \(index)")
         case .shutdown:
             fields += [("ok", .bool(false)), ("outcome", .string("worker shutting down"))]
             result = .shutdown
@@ -77,5 +76,17 @@ struct AgentStepRunner: Sendable {
         return result
     }
 
-    func gone() -> StepRunner.Outcome { ctx.isLost ? .lost : .logFailed }
+    func gone() -> StepOutcome { ctx.isLost ? .lost : .logFailed }
+}
+
+extension AgentControl {
+    init(_ state: RunControl.State) {
+        switch state {
+        case .running: self = .proceed
+        case .paused: self = .pause
+        case .stopping(.lost), .stopping(.logFailed): self = .gone
+        case .stopping(.shutdown): self = .shutdown
+        case .stopping(.requested): self = .stop
+        }
+    }
 }

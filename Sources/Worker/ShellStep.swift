@@ -3,59 +3,30 @@ import JobSpec
 import ProcessRunner
 import SpoolCore
 
-/// Runs a job's shell steps one at a time for one run: spawns the step's process group, turns its output
-/// files into capped `step.output` events, and acts on control files (pause, stop), shutdown and a lost lease.
-struct StepRunner: Sendable {
+/// A shell step (`run:`): spawns the step's process group, turns its output files into capped `step.output`
+/// events, and acts on the run's control while it runs (pause stops the process group, stop and shutdown
+/// and a lost lease end it).
+struct ShellStep: StepKind {
     let spooler: Spooler
     let options: WorkerOptions
     let ctx: RunContext
     let emit: @Sendable (String, [(String, JSON)]) -> Bool
 
-    enum Outcome: Sendable {
-        case succeeded
-        case failed(String)
-        case stopped, shutdown, lost, logFailed
-    }
+    func handles(_ step: Step) -> Bool { step.agent == nil }
+    func defaultName(index: Int) -> String { "step \(index)" }
 
-    enum Gate: Sendable { case proceed, stop, shutdown, lost, logFailed }
-
-    /// Between steps: honours stop, and holds the run while `control/RUN.pause` exists.
-    func waitWhilePaused(step: Int) async -> Gate {
-        var paused = false
-        while true {
-            if ctx.isLost { return .lost }
-            if ctx.eventLogFailed { return .logFailed }
-            if ctx.isShuttingDown { return .shutdown }
-            let c = spooler.controls(ctx.run.id)
-            if c.stop {
-                return emit("stop.requested", [("step", .int(step))]) ? .stop : gateFailure()
-            }
-            if c.pause && !paused {
-                guard emit("paused", [("before_step", .int(step))]) else { return gateFailure() }
-                paused = true
-            } else if !c.pause && paused {
-                guard emit("resumed", [("before_step", .int(step))]) else { return gateFailure() }
-                paused = false
-            }
-            if !paused { return .proceed }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-    }
-
-    func gateFailure() -> Gate { ctx.isLost ? .lost : .logFailed }
-
-    func run(_ step: Step, index: Int, workspace: String, artifacts: FilePath, environment: [String: String],
-             deadline: Double?, attempt: Int) async -> Outcome {
-        let label = step.name ?? "step \(index)"
+    func run(_ step: Step, _ context: StepContext) async -> StepOutcome {
+        let index = context.index, artifacts = context.artifacts
+        let label = step.name ?? defaultName(index: index)
         let command = step.run ?? ""
-        let base = artifactBase(step, index: index, attempt: attempt, artifacts: artifacts)
+        let base = artifactBase(step, index: index, attempt: context.attempt, artifacts: artifacts)
         let stdoutPath = base + ".stdout", stderrPath = base + ".stderr"
-        var env = environment
+        var env = context.environment
         env["AGENT_RUNNER_STEP"] = String(index)
         env["AGENT_RUNNER_ARTIFACTS"] = artifacts.display
         var timeout = step.timeout
         var runDeadlineBinds = false
-        if let deadline {
+        if let deadline = context.deadline {
             let left = max(0.001, deadline - monotonicNow())
             if timeout == nil || left < timeout! { timeout = left; runDeadlineBinds = true }
         }
@@ -64,9 +35,10 @@ struct StepRunner: Sendable {
             return ctx.isLost ? .lost : .logFailed
         }
         spooler.faults.crash(at: .stepStarted)
-        let spec = ProcessSpec(command: command, workingDirectory: workspace, environment: env,
+        var spec = ProcessSpec(command: command, workingDirectory: context.workspace, environment: env,
                                stdoutPath: stdoutPath, stderrPath: stderrPath, timeout: timeout,
                                killGrace: options.config.killGrace)
+        spec.label = "\(ctx.run.id.rawValue)-step\(index)"
         let process: RunningProcess
         do { process = try RunningProcess.spawn(spec) } catch {
             _ = emit("step.finished", [("step", .int(index)), ("name", .string(label)), ("ok", .bool(false)),
@@ -96,7 +68,7 @@ struct StepRunner: Sendable {
         if ctx.isLost { return .lost }
         guard emit("step.finished", fields) else { return ctx.isLost ? .lost : .logFailed }
         if ctx.isShuttingDown && !result.succeeded { return .shutdown }
-        if result.terminated && spooler.controls(ctx.run.id).stop { return .stopped }
+        if result.terminated && ctx.control.refresh().stopFile { return .stopped("stopped during step \(index)") }
         if ctx.isShuttingDown && result.terminated { return .shutdown }
         if result.succeeded { return .succeeded }
         if result.timedOut && runDeadlineBinds {
@@ -105,50 +77,61 @@ struct StepRunner: Sendable {
         return .failed("step \(index) (\(label)) failed: \(result.summary)")
     }
 
-    /// Waits for the process while polling its output and the run's controls every 100 ms.
-    /// The process's exit wakes the loop at once, so a short step costs no polling delay.
+    /// Waits for the process while polling its output files every 100 ms, and acts on each change of the
+    /// run's control at once. The process's exit wakes the loop at once, so a short step costs no polling delay.
     func monitor(_ process: RunningProcess, step: Int, followers: [(String, OutputFollower)]) async -> ProcessResult {
-        let (ticks, tick) = AsyncStream.makeStream(of: ProcessResult?.self)
-        let waiter = Task {
-            tick.yield(await process.wait())
+        enum Message: Sendable {
+            case exited(ProcessResult)
+            case tick
+            case control(RunControl.State)
         }
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
-                tick.yield(nil)
-            }
-        }
+        let (messages, post) = AsyncStream.makeStream(of: Message.self)
+        let changes = ctx.control.changes()
+        let tasks = [
+            Task { _ = post.yield(.exited(await process.wait())) },
+            Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    _ = post.yield(.tick)
+                }
+            },
+            Task { for await state in changes { _ = post.yield(.control(state)) } },
+        ]
         defer {
-            ticker.cancel()
-            waiter.cancel()
-            tick.finish()
+            tasks.forEach { $0.cancel() }
+            post.finish()
         }
         var paused = false
         var stopping = false
-        for await message in ticks {
-            if let result = message { return result }
-            for (stream, follower) in followers {
-                if let chunk = follower.poll(maxChunk: 4096) { _ = emitOutput(step, stream, chunk) }
+        for await message in messages {
+            let state: RunControl.State
+            switch message {
+            case .exited(let result): return result
+            case .tick, .control:
+                for (stream, follower) in followers {
+                    if let chunk = follower.poll(maxChunk: 4096) { _ = emitOutput(step, stream, chunk) }
+                }
+                guard case .control(let s) = message, !stopping else { continue }
+                state = s
             }
-            if stopping { continue }
-            if ctx.isLost || ctx.isShuttingDown || ctx.eventLogFailed {
-                stopping = true
-                process.terminate()
-                continue
-            }
-            let c = spooler.controls(ctx.run.id)
-            if c.stop {
+            switch state {
+            case .stopping(.requested):
                 _ = emit("stop.requested", [("step", .int(step))])
                 stopping = true
                 process.terminate()
-            } else if c.pause && !paused {
+            case .stopping:
+                stopping = true
+                process.terminate()
+            case .paused where !paused:
                 process.pause()
                 paused = true
                 _ = emit("paused", [("step", .int(step))])
-            } else if !c.pause && paused {
+            case .running where paused:
                 process.resume()
                 paused = false
                 _ = emit("resumed", [("step", .int(step))])
+            case .paused, .running:
+                break
             }
         }
         return await process.wait()
