@@ -15,7 +15,10 @@ import SpoolCore
 public final class RunCatalog: Sendable {
     public let spool: Spool
     private let state: Mutex<State>
-    private let watch: Mutex<Inotify?>
+    /// The watch on new/ cur/ done/ control/; `waitForChanges` polls it without a lock, `catchUp` reads it
+    /// under `reading` (two readers would split the queued events between them).
+    private let inotify: Inotify?
+    private let reading = Mutex(())
     /// Serialises updates: two of them reading one run's tail from the same offset would fold its events twice.
     private let updating = Mutex(())
     /// Signalled with the keys of runs whose files inotify saw change (live event streams wait on it).
@@ -91,7 +94,7 @@ public final class RunCatalog: Sendable {
             for dir in [spool.new, spool.cur, spool.done, spool.control] { _ = try? i.addWatch(dir, mask: mask) }
             inotify = i
         }
-        self.watch = Mutex(inotify)
+        self.inotify = inotify
         rescan()
     }
 
@@ -159,8 +162,8 @@ public final class RunCatalog: Sendable {
 
     /// Applies what inotify reported since the last call. Cheap when nothing happened.
     public func catchUp() {
-        let (keys, overflow) = watch.withLock { w -> (Set<String>, Bool) in
-            guard let w else { return ([], false) }
+        let (keys, overflow) = reading.withLock { _ -> (Set<String>, Bool) in
+            guard let w = inotify else { return ([], false) }
             var keys = Set<String>()
             var overflow = false
             for e in w.read() {
@@ -175,10 +178,8 @@ public final class RunCatalog: Sendable {
 
     /// Blocks up to `timeout` seconds for inotify to report something (the caller then calls `catchUp`).
     public func waitForChanges(timeout: Double) {
-        let fd = watch.withLock { $0?.fd ?? -1 }
-        if fd < 0 { usleep(useconds_t(timeout * 1_000_000)); return }
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        _ = poll(&p, 1, Int32(timeout * 1000))
+        guard let inotify else { usleep(useconds_t(timeout * 1_000_000)); return }
+        _ = inotify.wait(timeoutMs: Int32(timeout * 1000))
     }
 
     /// The run key a spool file name belongs to: `RUN` for `RUN.yaml`, `RUN.events.jsonl`, `RUN.lease`,

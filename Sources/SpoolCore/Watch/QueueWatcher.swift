@@ -91,12 +91,16 @@ public final class QueueWatcher: Sendable {
         deliver(.rescan(.startup))
         var nextPoll = monotonicNow() + interval
         while !stopped.withLock({ $0 }) {
-            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-            if let inotify { fds.append(pollfd(fd: inotify.fd, events: Int16(POLLIN), revents: 0)) }
             let waitMs = Int32(max(0, (nextPoll - monotonicNow()) * 1000).rounded(.up))
-            let rc = Glibc.poll(&fds, nfds_t(fds.count), waitMs)
-            if rc < 0 && errno != EINTR { break }
-            if fds[0].revents != 0 {
+            let ready: Inotify.Readiness
+            if let inotify {
+                ready = inotify.wait(timeoutMs: waitMs, alongside: wakeRead)
+            } else {
+                var fd = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+                let rc = Glibc.poll(&fd, 1, waitMs)
+                ready = Inotify.Readiness(events: false, other: rc > 0 && fd.revents != 0)
+            }
+            if ready.other {
                 var drain = [UInt8](repeating: 0, count: 64)
                 while drain.withUnsafeMutableBytes({ Glibc.read(wakeRead, $0.baseAddress, $0.count) }) > 0 {}
                 if stopped.withLock({ $0 }) { break }
@@ -105,7 +109,7 @@ public final class QueueWatcher: Sendable {
                     deliver(.rescan(.rewatch))
                 }
             }
-            if let inotify, fds.count > 1, fds[1].revents != 0 {
+            if let inotify, ready.events {
                 var seen = Set<[UInt8]>()
                 for event in inotify.read() {
                     if event.overflowed {
