@@ -87,15 +87,22 @@ final class Repo {
     }
 }
 
+/// Runs one of libgit2's `git_*_lookup(&out, repo, id)` functions; the caller's owner class frees the result.
+private func lookup(_ operation: String, _ repo: Repo, _ id: git_oid,
+                    _ function: (UnsafeMutablePointer<OpaquePointer?>?, OpaquePointer?, UnsafePointer<git_oid>?) -> Int32)
+    throws(GitError) -> OpaquePointer {
+    var id = id
+    var out: OpaquePointer?
+    try check(operation, repo.path, repo.withUnsafePointer { function(&out, $0, &id) })
+    return out!
+}
+
 /// A `git_commit`.
 final class Commit {
     private let pointer: OpaquePointer
 
     init(_ repo: Repo, id: git_oid) throws(GitError) {
-        var id = id
-        var c: OpaquePointer?
-        try check("lookup commit", repo.path, repo.withUnsafePointer { git_commit_lookup(&c, $0, &id) })
-        pointer = c!
+        pointer = try lookup("lookup commit", repo, id, git_commit_lookup)
     }
 
     deinit { git_commit_free(pointer) }
@@ -110,10 +117,7 @@ final class Tree {
     private let pointer: OpaquePointer
 
     init(_ repo: Repo, id: git_oid) throws(GitError) {
-        var id = id
-        var t: OpaquePointer?
-        try check("lookup tree", repo.path, repo.withUnsafePointer { git_tree_lookup(&t, $0, &id) })
-        pointer = t!
+        pointer = try lookup("lookup tree", repo, id, git_tree_lookup)
     }
 
     deinit { git_tree_free(pointer) }
