@@ -7,7 +7,10 @@ struct ProcStat {
     var state: Character
     var ppid: Int32
     var pgrp: Int32
-    /// Clock ticks after boot: with the pid, it names one process even after the pid is reused.
+    /// Clock ticks after the host's boot: with the pid, it names one process even after the pid is reused.
+    /// The kernel reports a start time shifted by the *reader's* time namespace boottime offset, so two
+    /// workers in different namespaces would see different numbers for one process (and each would sweep
+    /// the other's live step cgroups as stale); the reader's own offset is taken off again here.
     var startTime: UInt64
 
     init?(pid: Int32) {
@@ -25,8 +28,21 @@ struct ProcStat {
         state = s
         self.ppid = ppid
         self.pgrp = pgrp
-        startTime = start
+        startTime = UInt64(max(0, Int64(start) - ProcStat.bootOffsetTicks))
     }
+
+    /// This process's time namespace boottime offset in clock ticks (`/proc/self/timens_offsets`); 0 outside
+    /// a time namespace or on kernels without them.
+    static let bootOffsetTicks: Int64 = {
+        guard let text = readText("/proc/self/timens_offsets") else { return 0 }
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard f.count == 3, f[0] == "boottime", let secs = Int64(f[1]), let nanos = Int64(f[2]) else { continue }
+            let hz = Int64(sysconf(Int32(_SC_CLK_TCK)))
+            return secs * hz + nanos * hz / 1_000_000_000
+        }
+        return 0
+    }()
 
     var isLive: Bool { state != "Z" && state != "X" }
 

@@ -12,6 +12,15 @@ let timeNamespaceUnavailableReason: String? = {
     return status == 0 ? nil : "unshare --time does not work here (needs root and a kernel with time namespaces)"
 }()
 
+/// Why no step cgroups can be made here (the worker then runs steps without them), or nil when they can.
+let stepCgroupUnavailableReason: String? = {
+    for dir in ["/sys/fs/cgroup/unified", "/sys/fs/cgroup/freezer", "/sys/fs/cgroup"]
+    where FileManager.default.fileExists(atPath: dir + "/cgroup.procs") && access(dir, W_OK) == 0 {
+        return nil
+    }
+    return "no writable cgroup hierarchy (needs root and cgroup v2 or the v1 freezer)"
+}()
+
 extension Integration {
     /// Leases, heartbeats and staleness under a local clock that disagrees with the file system's. Every
     /// worker here runs a 6 s step with a 3 s lease: two leases' worth of heartbeats must all arrive.
@@ -56,6 +65,36 @@ extension Integration {
             // Without --fork, unshare enters the namespace itself (time_for_children) and execs the worker.
             let w = try s.startWrapped(["/usr/bin/unshare", "--time", "--monotonic", offset, "--boottime", offset])
             try expectSixSecondRunSucceedsOnce(s, w)
+        }
+
+        /// A worker in a time namespace with a boottime offset sees every process's start time shifted by that
+        /// offset, and its step cgroups are named after its pid and start time: every other worker on the host
+        /// once took them for a dead worker's leftovers and killed the steps in them (and the other way round).
+        @Test(.enabled(if: timeNamespaceUnavailableReason == nil && stepCgroupUnavailableReason == nil,
+                       "\(timeNamespaceUnavailableReason ?? stepCgroupUnavailableReason ?? "")"),
+              arguments: [true, false])
+        func workersInDifferentTimeNamespacesLeaveEachOthersStepsAlone(longRunInNamespace: Bool) throws {
+            let namespace = ["/usr/bin/unshare", "--time", "--boottime", "1000000"]
+            let long = try TestSpool(config: Clocks.config), other = try TestSpool(config: Clocks.config)
+            let w = try longRunInNamespace ? long.startWrapped(namespace) : long.startWorker()
+            try long.drop("long.yaml", "steps:\n  - run: sleep 4\n")
+            #expect(long.wait(timeout: 20) {
+                long.runIDs(in: long.cur).contains { ((try? long.types($0, in: long.cur)) ?? []).contains("step.started") }
+            }, "the long step started; log:\n\(w.logText)")
+            // The other worker sweeps stale step cgroups when it starts and before its step.
+            try other.drop("quick.yaml", "steps:\n  - run: \"true\"\n")
+            if longRunInNamespace {
+                #expect(try other.drain() == 0)
+            } else {
+                let sweeper = try other.startWrapped(namespace)
+                #expect(other.wait(timeout: 30) { other.runIDs(in: other.done).count == 1 }, "log:\n\(sweeper.logText)")
+                sweeper.kill(SIGTERM)
+                #expect(sweeper.waitForExit(timeout: 20))
+            }
+            #expect(long.wait(timeout: 30) { long.runIDs(in: long.done).count == 1 }, "log:\n\(w.logText)")
+            w.kill(SIGTERM)
+            let run = try #require(long.runIDs(in: long.done).first)
+            try long.checkFinished(run, status: "succeeded")
         }
 
         func expectSixSecondRunSucceedsOnce(_ s: TestSpool, _ w: WorkerProcess, pid: () -> Int32? = { nil },
