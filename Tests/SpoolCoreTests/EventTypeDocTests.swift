@@ -33,6 +33,22 @@ import Testing
         #expect(missing.isEmpty, "in EventType but not in docs/events.md: \(missing)")
     }
 
+    /// The console names the types it reads once, in js/events.js: each as `caseName: 'type'`, the same
+    /// pairs as `EventType`.
+    @Test func theConsoleNamesTheSameTypes() throws {
+        let file = Self.doc.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/APIServer/Console/js/events.js")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        var pairs: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.trimmingCharacters(in: .whitespaces).split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, parts[1].hasPrefix(" '"), parts[1].hasSuffix("',") else { continue }
+            pairs[String(parts[0])] = String(parts[1].dropFirst(2).dropLast(2))
+        }
+        let expected = Dictionary(uniqueKeysWithValues: EventType.allCases.map { ("\($0)", $0.rawValue) })
+        #expect(pairs == expected)
+    }
+
     struct PinnedClock: WallClock { func now() -> Double { 1_800_000_000 } }
 
     /// The line on disk is exactly what the string form wrote before `EventType`: the raw value is the type.
