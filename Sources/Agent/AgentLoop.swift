@@ -4,11 +4,12 @@ import JobSpec
 import JSONCore
 import LLM
 import ProcessRunner
+import RunEvents
 
 /// What the agent loop needs from the run around it. The worker supplies these; tests can too.
 public struct AgentHost: Sendable {
     /// Appends an event; false means the run can no longer be logged (or was lost) and the loop must end.
-    public var emit: @Sendable (String, [(String, JSON)]) -> Bool
+    public var emit: @Sendable (EventType, [(String, JSON)]) -> Bool
     /// The run's control now (read afresh): after a request was cancelled, it says why.
     public var control: @Sendable () -> AgentControl
     /// The run's control now, then each change, until the waiting task is cancelled: awaited between turns
@@ -17,7 +18,7 @@ public struct AgentHost: Sendable {
     /// Called after every turn that ran tools, so file changes can be committed per turn.
     public var afterTurn: @Sendable (_ turn: Int, _ summary: String) async -> Void
 
-    public init(emit: @escaping @Sendable (String, [(String, JSON)]) -> Bool, control: @escaping @Sendable () -> AgentControl,
+    public init(emit: @escaping @Sendable (EventType, [(String, JSON)]) -> Bool, control: @escaping @Sendable () -> AgentControl,
                 controlChanges: @escaping @Sendable () -> AsyncStream<AgentControl>,
                 afterTurn: @escaping @Sendable (Int, String) async -> Void) {
         self.emit = emit
@@ -72,17 +73,17 @@ public struct AgentLoop: Sendable {
         var turn = replay.turns
         if replay.turns > 0, case .assistant(let text, let calls)? = messages.last, calls.isEmpty {
             // An earlier attempt finished this step; its commits are on the branch already.
-            guard host.emit("agent.resumed", [("step", .int(step)), ("turns", .int(replay.turns)), ("already_finished", .bool(true))]) else { return .gone }
+            guard host.emit(.agentResumed, [("step", .int(step)), ("turns", .int(replay.turns)), ("already_finished", .bool(true))]) else { return .gone }
             return .succeeded(text)
         }
         if replay.turns > 0 {
-            guard host.emit("agent.resumed", [("step", .int(step)), ("turns", .int(replay.turns)),
-                                              ("interrupted_calls", .int(replay.interruptedCalls))]) else { return .gone }
+            guard host.emit(.agentResumed, [("step", .int(step)), ("turns", .int(replay.turns)),
+                                            ("interrupted_calls", .int(replay.interruptedCalls))]) else { return .gone }
         } else {
-            guard host.emit("agent.started", [("step", .int(step)), ("provider", .string(resolved.provider.name)),
-                                              ("model", .string(resolved.model)), ("tool_mode", .string(resolved.mode.rawValue)),
-                                              ("tools", .array(allowedTools.map { .string($0) })), ("max_steps", .int(maxSteps)),
-                                              ("prompt", .string(spec.prompt))]) else { return .gone }
+            guard host.emit(.agentStarted, [("step", .int(step)), ("provider", .string(resolved.provider.name)),
+                                            ("model", .string(resolved.model)), ("tool_mode", .string(resolved.mode.rawValue)),
+                                            ("tools", .array(allowedTools.map { .string($0) })), ("max_steps", .int(maxSteps)),
+                                            ("prompt", .string(spec.prompt))]) else { return .gone }
         }
         replay = Transcript()
         while true {
@@ -98,8 +99,8 @@ public struct AgentLoop: Sendable {
             var request = ChatRequest(model: resolved.model, system: spec.system, messages: messages, tools: definitions,
                                       maxOutputTokens: resolved.maxOutputTokens)
             request.requireToolCall = resolved.requireFirstToolCall && !messages.hasToolResults
-            guard host.emit("llm.request", [("step", .int(step)), ("turn", .int(turn)), ("provider", .string(resolved.provider.name)),
-                                            ("model", .string(resolved.model)), ("messages", .int(messages.count))]) else { return .gone }
+            guard host.emit(.llmRequest, [("step", .int(step)), ("turn", .int(turn)), ("provider", .string(resolved.provider.name)),
+                                          ("model", .string(resolved.model)), ("messages", .int(messages.count))]) else { return .gone }
             let started = monotonicSeconds()
             let answer: ModelTurn
             switch await ask(request, host: host) {
@@ -115,20 +116,20 @@ public struct AgentLoop: Sendable {
                 var fields: [(String, JSON)] = [("step", .int(step)), ("turn", .int(turn)), ("provider", .string(resolved.provider.name))]
                 if case .http(_, let status, _) = error { fields.append(("status", .int(status))) }
                 fields.append(("message", .string(message)))
-                _ = host.emit("llm.error", fields)
+                _ = host.emit(.llmError, fields)
                 return .failed(message)
             }
             tokens += answer.usage.total
-            guard host.emit("llm.response", Transcript.responseFields(step: step, turn: turn, answer: answer, tokens: tokens,
-                                                                      duration: monotonicSeconds() - started)) else { return .gone }
+            guard host.emit(.llmResponse, Transcript.responseFields(step: step, turn: turn, answer: answer, tokens: tokens,
+                                                                    duration: monotonicSeconds() - started)) else { return .gone }
             messages.append(.assistant(text: answer.text, calls: answer.calls))
             if answer.calls.isEmpty {
                 return .succeeded(answer.text)
             }
             var results: [ToolResult] = []
             for call in answer.calls {
-                guard host.emit("tool.call", [("step", .int(step)), ("turn", .int(turn)), ("id", .string(call.id)),
-                                              ("name", .string(call.name)), ("arguments", call.arguments)]) else { return .gone }
+                guard host.emit(.toolCall, [("step", .int(step)), ("turn", .int(turn)), ("id", .string(call.id)),
+                                            ("name", .string(call.name)), ("arguments", call.arguments)]) else { return .gone }
                 let out = await Toolbox.call(call.name, arguments: call.arguments, allowed: allowedTools, context: tools, callID: call.id)
                 let content = Redaction.redact(out.content, resolved.secrets)
                 var fields: [(String, JSON)] = [("step", .int(step)), ("turn", .int(turn)), ("id", .string(call.id)),
@@ -139,7 +140,7 @@ public struct AgentLoop: Sendable {
                     fields.append(("artifact", .string(name)))
                     fields.append(("bytes", .int(full.utf8.count)))
                 }
-                guard host.emit("tool.result", fields) else { return .gone }
+                guard host.emit(.toolResult, fields) else { return .gone }
                 results.append(ToolResult(callID: call.id, name: call.name, content: content, isError: out.isError))
             }
             messages.append(.toolResults(results))
@@ -157,10 +158,10 @@ public struct AgentLoop: Sendable {
             case .stop: return .stopped
             case .shutdown: return .shutdown
             case .pause:
-                if !paused { guard host.emit("paused", fields) else { return .gone } }
+                if !paused { guard host.emit(.paused, fields) else { return .gone } }
                 paused = true
             case .proceed:
-                if paused { guard host.emit("resumed", fields) else { return .gone } }
+                if paused { guard host.emit(.resumed, fields) else { return .gone } }
                 return nil
             }
         }
@@ -182,7 +183,7 @@ public struct AgentLoop: Sendable {
                             var f: [(String, JSON)] = [("step", .int(step)), ("provider", .string(providerName)), ("attempt", .int(attempt))]
                             if let status { f.append(("status", .int(status))) }
                             f += [("delay_ms", .int(Int(delay * 1000))), ("message", .string(message))]
-                            _ = host.emit("llm.retry", f)
+                            _ = host.emit(.llmRetry, f)
                         }
                     })
                 } catch let e as LLMError { return .failure(e) } catch { return .failure(.cancelled) }

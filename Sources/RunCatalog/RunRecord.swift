@@ -5,14 +5,10 @@ import SpoolCore
 /// agent steps and git add (provider, model, tokens, branch, commits, steps).
 public struct RunRecord: Sendable, Equatable {
     public var summary: RunSummary
+    /// The provider and model of the run's agent steps: the job file's (read before the run started) until
+    /// an agent step names its own.
     public var provider: String?
     public var model: String?
-    public var tokensInput = 0
-    public var tokensOutput = 0
-    public var branch: String?
-    public var head: String?
-    public var commits: [Commit] = []
-    public var steps: [Step] = []
     /// `control/RUN.stop` exists: a stop was asked for and the worker has not finished the run yet.
     public var stopRequested = false
 
@@ -25,21 +21,20 @@ public struct RunRecord: Sendable, Equatable {
     public init(summary: RunSummary) { self.summary = summary }
 
     public var id: String? { summary.id }
+    public var tokensInput: Int { history.tokensInput }
+    public var tokensOutput: Int { history.tokensOutput }
     public var tokens: Int { tokensInput + tokensOutput }
+    public var branch: String? { history.branch }
+    public var head: String? { history.head }
+    public var commits: [Commit] { history.commits }
+    public var steps: [Step] { history.steps }
 
     /// Folds more events in; call it with each new batch in order.
     public mutating func apply(_ events: [Event]) {
         history.apply(events)
         summary.update(from: history)
-        // The job file's provider and model (read before the run started) stay until an agent step names its own.
         provider = history.provider ?? provider
         model = history.model ?? model
-        tokensInput = history.tokensInput
-        tokensOutput = history.tokensOutput
-        branch = history.branch
-        head = history.head
-        commits = history.commits
-        steps = history.steps
     }
 
     /// The list form: one row of the runs table.

@@ -1,80 +1,73 @@
 import JSONCore
 
-/// The fields of one event type, read from the event's JSON. Every field is optional or defaulted, as
-/// the reader of an older or partly written log needs; the JSON on disk stays exactly what the writer
-/// wrote (these types only read it).
-public protocol EventPayload: Sendable {
-    static var type: EventType { get }
-    init(json: JSON)
-}
+// The payloads of the event types that readers fold. Each lists its fields once (`fields`: the JSON key
+// and the property it fills); `EventPayload.init(json:)` reads them. docs/events.md names every field.
 
 extension EventType {
     /// `queued`: the run's name and where it came from.
     public struct Queued: EventPayload, Equatable {
         public static let type = EventType.queued
+        public static let fields: [PayloadField<Self>] = [
+            .field("name", to: \.name), .field("queued_at", to: \.queuedAt), .field("by", to: \.by),
+            .field("previous", to: \.previous), .field("recovered_by", to: \.recoveredBy),
+        ]
         public var name: String?
         /// The dropped file's mtime (absent for submitted runs: their `ts` is the queue time).
         public var queuedAt: String?
         public var by: String?
         public var previous: String?
         public var recoveredBy: String?
-        public init(json: JSON) {
-            name = json["name"]?.stringValue
-            queuedAt = json["queued_at"]?.stringValue
-            by = json["by"]?.stringValue
-            previous = json["previous"]?.stringValue
-            recoveredBy = json["recovered_by"]?.stringValue
-        }
+        public init() {}
     }
 
     /// `claimed`: which worker holds the run, for which attempt.
     public struct Claimed: EventPayload, Equatable {
         public static let type = EventType.claimed
+        public static let fields: [PayloadField<Self>] = [
+            .field("attempt", to: \.attempt), .field("worker", to: \.worker), .field("host", to: \.host),
+            .field("pid", to: \.pid), .field("claimed_at", to: \.claimedAt), .field("recovered_by", to: \.recoveredBy),
+        ]
         public var attempt: Int?
         public var worker: String?
         public var host: String?
         public var pid: Int?
         public var claimedAt: String?
         public var recoveredBy: String?
-        public init(json: JSON) {
-            attempt = json["attempt"]?.intValue
-            worker = json["worker"]?.stringValue
-            host = json["host"]?.stringValue
-            pid = json["pid"]?.intValue
-            claimedAt = json["claimed_at"]?.stringValue
-            recoveredBy = json["recovered_by"]?.stringValue
-        }
+        public init() {}
     }
 
     /// `requeued`: why the run went back to `new/`.
     public struct Requeued: EventPayload, Equatable {
         public static let type = EventType.requeued
+        public static let fields: [PayloadField<Self>] = [
+            .field("reason", to: \.reason), .field("next_attempt", to: \.nextAttempt), .field("by", to: \.by),
+        ]
         public var reason: String?
         public var nextAttempt: Int?
         public var by: String?
-        public init(json: JSON) {
-            reason = json["reason"]?.stringValue
-            nextAttempt = json["next_attempt"]?.intValue
-            by = json["by"]?.stringValue
-        }
+        public init() {}
     }
 
     /// `retried`: the new run that continues this finished one.
     public struct Retried: EventPayload, Equatable {
         public static let type = EventType.retried
+        public static let fields: [PayloadField<Self>] = [
+            .field("next", to: \.next), .field("by", to: \.by), .field("reason", to: \.reason),
+        ]
         public var next: String?
         public var by: String?
         public var reason: String?
-        public init(json: JSON) {
-            next = json["next"]?.stringValue
-            by = json["by"]?.stringValue
-            reason = json["reason"]?.stringValue
-        }
+        public init() {}
     }
 
     /// `started`: what this attempt read from the job file.
     public struct Started: EventPayload, Equatable {
         public static let type = EventType.started
+        public static let fields: [PayloadField<Self>] = [
+            .field("title", to: \.title), .field("attempt", to: \.attempt), .field("steps", to: \.steps),
+            .field("priority", to: \.priority), .field("labels", to: \.labels), .field("job_bytes", to: \.jobBytes),
+            .field("job_sha256", to: \.jobSHA256), .field("workspace", to: \.workspace),
+        ]
         public var title: String?
         public var attempt: Int?
         public var steps: Int?
@@ -84,21 +77,17 @@ extension EventType {
         public var jobBytes: Int?
         public var jobSHA256: String?
         public var workspace: String?
-        public init(json: JSON) {
-            title = json["title"]?.stringValue
-            attempt = json["attempt"]?.intValue
-            steps = json["steps"]?.intValue
-            priority = json["priority"]?.intValue
-            labels = json["labels"]?.arrayValue?.compactMap(\.stringValue)
-            jobBytes = json["job_bytes"]?.intValue
-            jobSHA256 = json["job_sha256"]?.stringValue
-            workspace = json["workspace"]?.stringValue
-        }
+        public init() {}
     }
 
     /// `step.started`: a shell step (`command`) or an agent step (`kind`, `provider`, `model`).
     public struct StepStarted: EventPayload, Equatable {
         public static let type = EventType.stepStarted
+        public static let fields: [PayloadField<Self>] = [
+            .field("step", to: \.step), .field("name", to: \.name), .field("command", to: \.command),
+            .field("kind", to: \.kind), .field("provider", to: \.provider), .field("model", to: \.model),
+            .field("line", to: \.line),
+        ]
         public var step: Int?
         public var name: String?
         public var command: String?
@@ -106,15 +95,7 @@ extension EventType {
         public var provider: String?
         public var model: String?
         public var line: Int?
-        public init(json: JSON) {
-            step = json["step"]?.intValue
-            name = json["name"]?.stringValue
-            command = json["command"]?.stringValue
-            kind = json["kind"]?.stringValue
-            provider = json["provider"]?.stringValue
-            model = json["model"]?.stringValue
-            line = json["line"]?.intValue
-        }
+        public init() {}
         /// `agent` for a step without a command, else `run`: what the catalog shows.
         public var displayKind: String { command == nil ? "agent" : "run" }
     }
@@ -122,6 +103,11 @@ extension EventType {
     /// `step.finished`: how a step ended (`error` when it could not start).
     public struct StepFinished: EventPayload, Equatable {
         public static let type = EventType.stepFinished
+        public static let fields: [PayloadField<Self>] = [
+            .field("step", to: \.step), .field("name", to: \.name), .field("ok", to: \.ok),
+            .field("outcome", to: \.outcome), .field("error", to: \.error), .field("exit_code", to: \.exitCode),
+            .field("duration", to: \.duration),
+        ]
         public var step: Int?
         public var name: String?
         public var ok: Bool?
@@ -129,89 +115,78 @@ extension EventType {
         public var error: String?
         public var exitCode: Int?
         public var duration: Double?
-        public init(json: JSON) {
-            step = json["step"]?.intValue
-            name = json["name"]?.stringValue
-            ok = json["ok"]?.boolValue
-            outcome = json["outcome"]?.stringValue
-            error = json["error"]?.stringValue
-            exitCode = json["exit_code"]?.intValue
-            duration = json["duration"]?.doubleValue
-        }
+        public init() {}
     }
 
     /// `agent.started`: the provider and model an agent step talks to.
     public struct AgentStarted: EventPayload, Equatable {
         public static let type = EventType.agentStarted
+        public static let fields: [PayloadField<Self>] = [
+            .field("step", to: \.step), .field("provider", to: \.provider), .field("model", to: \.model),
+        ]
         public var step: Int?
         public var provider: String?
         public var model: String?
-        public init(json: JSON) {
-            step = json["step"]?.intValue
-            provider = json["provider"]?.stringValue
-            model = json["model"]?.stringValue
-        }
+        public init() {}
     }
 
     /// `llm.response`: one model turn and the tokens it cost.
     public struct LLMResponse: EventPayload {
         public static let type = EventType.llmResponse
+        public static let fields: [PayloadField<Self>] = [
+            .field("step", to: \.step), .field("turn", to: \.turn), .field("text", to: \.text),
+            .field("tool_calls", to: \.toolCalls, default: []),
+            .field("usage", "input", to: \.inputTokens, default: 0),
+            .field("usage", "output", to: \.outputTokens, default: 0),
+        ]
         public var step: Int?
         public var turn: Int?
         public var text: String?
         /// Each call's `id`, `name`, `arguments` and `signature`? as written.
-        public var toolCalls: [JSON]
-        public var inputTokens: Int
-        public var outputTokens: Int
-        public init(json: JSON) {
-            step = json["step"]?.intValue
-            turn = json["turn"]?.intValue
-            text = json["text"]?.stringValue
-            toolCalls = json["tool_calls"]?.arrayValue ?? []
-            inputTokens = json["usage"]?["input"]?.intValue ?? 0
-            outputTokens = json["usage"]?["output"]?.intValue ?? 0
-        }
+        public var toolCalls: [JSON] = []
+        public var inputTokens = 0
+        public var outputTokens = 0
+        public init() {}
     }
 
     /// `tool.result`: what a tool call returned to the model.
     public struct ToolResult: EventPayload, Equatable {
         public static let type = EventType.toolResult
+        public static let fields: [PayloadField<Self>] = [
+            .field("step", to: \.step), .field("turn", to: \.turn), .field("id", to: \.id),
+            .field("name", to: \.name), .field("ok", to: \.ok), .field("content", to: \.content),
+        ]
         public var step: Int?
         public var turn: Int?
         public var id: String?
         public var name: String?
         public var ok: Bool?
         public var content: String?
-        public init(json: JSON) {
-            step = json["step"]?.intValue
-            turn = json["turn"]?.intValue
-            id = json["id"]?.stringValue
-            name = json["name"]?.stringValue
-            ok = json["ok"]?.boolValue
-            content = json["content"]?.stringValue
-        }
+        public init() {}
     }
 
     /// `git.commit`: a commit on the run's branch.
     public struct GitCommit: EventPayload, Equatable {
         public static let type = EventType.gitCommit
+        public static let fields: [PayloadField<Self>] = [
+            .field("sha", to: \.sha), .field("branch", to: \.branch), .field("step", to: \.step),
+            .field("turn", to: \.turn), .field("files", to: \.files),
+        ]
         public var sha: String?
         public var branch: String?
         public var step: Int?
         public var turn: Int?
         public var files: JSON?
-        public init(json: JSON) {
-            sha = json["sha"]?.stringValue
-            branch = json["branch"]?.stringValue
-            step = json["step"]?.intValue
-            turn = json["turn"]?.intValue
-            files = json["files"]
-        }
+        public init() {}
     }
 
     /// `finished`: the run's end.
     public struct Finished: EventPayload, Equatable {
         public static let type = EventType.finished
+        public static let fields: [PayloadField<Self>] = [
+            .field("status", to: \.status), .field("duration", to: \.duration), .field("reason", to: \.reason),
+            .field("branch", to: \.branch), .field("head", to: \.head), .field("recovered_by", to: \.recoveredBy),
+        ]
         /// A `RunStatus` raw value: `succeeded`, `failed`, `stopped`, `rejected`.
         public var status: String?
         public var duration: Double?
@@ -219,13 +194,6 @@ extension EventType {
         public var branch: String?
         public var head: String?
         public var recoveredBy: String?
-        public init(json: JSON) {
-            status = json["status"]?.stringValue
-            duration = json["duration"]?.doubleValue
-            reason = json["reason"]?.stringValue
-            branch = json["branch"]?.stringValue
-            head = json["head"]?.stringValue
-            recoveredBy = json["recovered_by"]?.stringValue
-        }
+        public init() {}
     }
 }

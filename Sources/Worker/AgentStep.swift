@@ -10,7 +10,7 @@ import SpoolCore
 struct AgentStep: StepKind {
     let options: WorkerOptions
     let ctx: RunContext
-    let emit: @Sendable (String, [(String, JSON)]) -> Bool
+    let emit: @Sendable (EventType, [(String, JSON)]) -> Bool
     /// Called after every turn that ran tools (commits per turn).
     let afterTurn: @Sendable (Int, Int, String) async -> Void
 
@@ -26,20 +26,21 @@ struct AgentStep: StepKind {
         do {
             resolved = try ProviderFactory.make(spec, config: config, environment: ProcessInfo.processInfo.environment)
         } catch {
-            guard emit("step.started", [("step", .int(index)), ("name", .string(label)), ("kind", .string("agent")),
-                                        ("line", .int(step.line))]) else { return gone() }
-            _ = emit("llm.error", [("step", .int(index)), ("provider", .string(spec.provider ?? config.agent.provider ?? "none")),
-                                   ("message", .string(error.description))])
-            _ = emit("step.finished", [("step", .int(index)), ("name", .string(label)), ("ok", .bool(false)),
-                                       ("error", .string(error.description))])
+            guard emit(.stepStarted, [("step", .int(index)), ("name", .string(label)), ("kind", .string("agent")),
+                                      ("line", .int(step.line))]) else { return gone() }
+            _ = emit(.llmError, [("step", .int(index)), ("provider", .string(spec.provider ?? config.agent.provider ?? "none")),
+                                 ("message", .string(error.description))])
+            _ = emit(.stepFinished, [("step", .int(index)), ("name", .string(label)), ("ok", .bool(false)),
+                                     ("error", .string(error.description))])
             return .failed("step \(index) (\(label)): \(error.description)")
         }
-        guard emit("step.started", [("step", .int(index)), ("name", .string(label)), ("kind", .string("agent")),
-                                    ("provider", .string(resolved.provider.name)), ("model", .string(resolved.model)),
-                                    ("line", .int(step.line))]) else { return gone() }
-        let history = ((try? EventReader.read(ctx.run.events.path)) ?? []).map(\.json)
-        let tokensBefore = history.filter { $0["type"]?.stringValue == "llm.response" }.reduce(0) { sum, e in
-            sum + (e["usage"]?["input"]?.intValue ?? 0) + (e["usage"]?["output"]?.intValue ?? 0)
+        guard emit(.stepStarted, [("step", .int(index)), ("name", .string(label)), ("kind", .string("agent")),
+                                  ("provider", .string(resolved.provider.name)), ("model", .string(resolved.model)),
+                                  ("line", .int(step.line))]) else { return gone() }
+        let events = (try? EventReader.read(ctx.run.events.path)) ?? []
+        let history = events.map(\.json)
+        let tokensBefore = events.compactMap { $0.payload(EventType.LLMResponse.self) }.reduce(0) { sum, r in
+            sum + r.inputTokens + r.outputTokens
         }
         let tools = ToolContext(workspace: context.workspace, artifacts: context.artifacts.display, environment: context.environment,
                                 outputCap: config.agent.toolOutputCap, shellTimeout: step.timeout ?? 300, killGrace: config.killGrace)
@@ -62,7 +63,7 @@ struct AgentStep: StepKind {
             fields += [("ok", .bool(false)), ("outcome", .string(why))]
             result = .failed("step \(index) (\(label)): \(why)")
         case .stopped:
-            _ = emit("stop.requested", [("step", .int(index))])
+            _ = emit(.stopRequested, [("step", .int(index))])
             fields += [("ok", .bool(false)), ("outcome", .string("stopped"))]
             result = .stopped("stopped during step \(index)")
         case .shutdown:
@@ -72,7 +73,7 @@ struct AgentStep: StepKind {
             return gone()
         }
         fields.append(("duration", .double(((monotonicNow() - started) * 1000).rounded() / 1000)))
-        guard emit("step.finished", fields) else { return gone() }
+        guard emit(.stepFinished, fields) else { return gone() }
         return result
     }
 

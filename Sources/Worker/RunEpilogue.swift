@@ -39,7 +39,7 @@ extension RunExecutor {
             }
             fields.append(("branch", .string(git.worktree.branch)))
             if let head = git.worktree.head { fields.append(("head", .string(head))) }
-            if let e = git.remove() { _ = emit(ctx, "git.error", [("message", .string("cannot remove the worktree: \(e)"))]) }
+            if let e = git.remove() { _ = emit(ctx, .gitError, [("message", .string("cannot remove the worktree: \(e)"))]) }
         }
         return await finish(ctx, status, fields)
     }
@@ -50,7 +50,7 @@ extension RunExecutor {
         var status = status, fields = fields
         if status != .rejected, let changed = jobFileChange(ctx) {
             // The run executed the job as it was read; done/ would record another one.
-            _ = emit(ctx, "error", [("message", .string("the job file changed while the run was running: \(changed)"))])
+            _ = emit(ctx, .error, [("message", .string("the job file changed while the run was running: \(changed)"))])
             status = .failed
             fields = [("reason", .string("job file changed while running"))] + fields.filter { $0.0 != "reason" }
         }
@@ -81,12 +81,12 @@ extension RunExecutor {
     func requeueDiskFull(_ ctx: RunContext, _ error: SysError, maxAttempts: Int) async -> RunEnd {
         let attempt = ctx.run.attempt
         guard attempt < maxAttempts else {
-            _ = emit(ctx, "error", [("message", .string("cannot prepare the run: \(error)"))])
+            _ = emit(ctx, .error, [("message", .string("cannot prepare the run: \(error)"))])
             return await finish(ctx, .failed, [("reason", .string("the disk was full while preparing the run on attempt \(attempt) of \(maxAttempts): \(error)"))])
         }
         let backoff = min(60, Double(1 << min(attempt - 1, 6)))
-        guard emit(ctx, "error", [("message", .string("cannot prepare the run: \(error); requeued in \(Duration.format(backoff))")),
-                                  ("retry_in", .double(backoff))]) else { return abandon(ctx) }
+        guard emit(ctx, .error, [("message", .string("cannot prepare the run: \(error); requeued in \(Duration.format(backoff))")),
+                                 ("retry_in", .double(backoff))]) else { return abandon(ctx) }
         logger.warning("\(ctx.run.displayName): disk full while preparing the run (\(error)); requeueing it in \(Duration.format(backoff))",
                        metadata: ["run": "\(ctx.run.id)"])
         // Waits out the backoff unless the run is lost, shut down or stopped meanwhile.
@@ -95,7 +95,7 @@ extension RunExecutor {
             return false
         }
         if ended == .stopping(.requested) {
-            guard emit(ctx, "stop.requested", []) else { return abandon(ctx) }
+            guard emit(ctx, .stopRequested, []) else { return abandon(ctx) }
             return await finish(ctx, .stopped, [("reason", .string("stopped while waiting to retry after a full disk"))])
         }
         if ctx.isLost { return .lost }
@@ -105,7 +105,7 @@ extension RunExecutor {
     func requeue(_ ctx: RunContext, git: GitSession? = nil, reason: RequeueReason = .workerShutdown) async -> RunEnd {
         // The next attempt reopens the same worktree; committing first keeps the work even if it runs elsewhere.
         if let git, case .success(let info?) = git.commit(subject: "Interrupted: worker shut down") {
-            _ = emit(ctx, "git.commit", GitSession.commitFields(info, branch: git.worktree.branch, extra: []))
+            _ = emit(ctx, .gitCommit, GitSession.commitFields(info, branch: git.worktree.branch, extra: []))
         }
         ctx.markEnding()
         let spooler = self.spooler

@@ -43,7 +43,7 @@ struct RunExecutor: Sendable {
 
     /// The run's steps with the step kinds this worker knows (shell, agent).
     func sequencer(_ ctx: RunContext, _ prepared: PreparedRun) -> StepSequencer {
-        let emit: @Sendable (String, [(String, JSON)]) -> Bool = { self.emit(ctx, $0, $1) }
+        let emit: @Sendable (EventType, [(String, JSON)]) -> Bool = { self.emit(ctx, $0, $1) }
         let git = prepared.git
         let commitEachStep = prepared.commitMode == .step
         let kinds: [any StepKind] = [
@@ -59,7 +59,7 @@ struct RunExecutor: Sendable {
     // MARK: events
 
     /// Appends an event unless the run was lost; a write error marks the run unloggable.
-    func emit(_ ctx: RunContext, _ type: String, _ fields: [(String, JSON)]) -> Bool {
+    func emit(_ ctx: RunContext, _ type: EventType, _ fields: [(String, JSON)]) -> Bool {
         if ctx.isLost || ctx.eventLogFailed { return false }
         // A spool folder that is away is not a lost lease: the events file is written through its fd meanwhile.
         guard spooler.checkLease(ctx.run) != .lost else {
@@ -81,9 +81,9 @@ struct RunExecutor: Sendable {
     func commit(_ ctx: RunContext, _ git: GitSession?, _ subject: String, _ body: String?, _ extra: [(String, JSON)]) {
         guard let git else { return }
         switch git.commit(subject: subject, body: body) {
-        case .success(let info?): _ = emit(ctx, "git.commit", GitSession.commitFields(info, branch: git.worktree.branch, extra: extra))
+        case .success(let info?): _ = emit(ctx, .gitCommit, GitSession.commitFields(info, branch: git.worktree.branch, extra: extra))
         case .success(nil): break
-        case .failure(let e): _ = emit(ctx, "git.error", [("message", .string(e.description))])
+        case .failure(let e): _ = emit(ctx, .gitError, [("message", .string(e.description))])
         }
     }
 }

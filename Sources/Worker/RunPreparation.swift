@@ -42,7 +42,7 @@ extension RunExecutor {
         let job: Job
         switch await load(ctx) {
         case .failure(let error):
-            guard emit(ctx, "rejected", rejectionFields(error, run: run)) else { return .ended(abandon(ctx)) }
+            guard emit(ctx, .rejected, rejectionFields(error, run: run)) else { return .ended(abandon(ctx)) }
             logger.warning("rejected \(run.displayName): \(error)", metadata: ["run": "\(run.id)"])
             return .ended(await finish(ctx, .rejected, [("reason", .string(error.description))]))
         case .success(let loaded):
@@ -58,10 +58,10 @@ extension RunExecutor {
         }
         let workspace = workspacePath(job, run: run.id)
         started.append(("workspace", .string(workspace)))
-        guard emit(ctx, "started", started) else { return .ended(abandon(ctx)) }
+        guard emit(ctx, .started, started) else { return .ended(abandon(ctx)) }
         if options.claimOnly { return .ended(await finish(ctx, .succeeded)) }
         if job.steps.isEmpty, ctx.control.refresh().stopFile {
-            guard emit(ctx, "stop.requested", []) else { return .ended(abandon(ctx)) }
+            guard emit(ctx, .stopRequested, []) else { return .ended(abandon(ctx)) }
             return .ended(await finish(ctx, .stopped, [("reason", .string("stopped before it started"))]))
         }
 
@@ -69,7 +69,7 @@ extension RunExecutor {
         // A job without steps needs no folders: nothing would run in them.
         if job.steps.isEmpty { return .ended(await finish(ctx, .succeeded)) }
         if let missing = missingAbsoluteWorkspace(job, workspace) {
-            _ = emit(ctx, "error", [("message", .string(missing))])
+            _ = emit(ctx, .error, [("message", .string(missing))])
             return .ended(await finish(ctx, .failed, [("reason", .string(missing))]))
         }
         do {
@@ -78,7 +78,7 @@ extension RunExecutor {
         } catch where error.errno == ENOSPC || error.errno == EDQUOT {
             return .ended(await requeueDiskFull(ctx, error, maxAttempts: job.maxAttempts ?? options.config.maxAttempts))
         } catch {
-            _ = emit(ctx, "error", [("message", .string("cannot prepare the run: \(error)"))])
+            _ = emit(ctx, .error, [("message", .string("cannot prepare the run: \(error)"))])
             return .ended(await finish(ctx, .failed, [("reason", .string("cannot create the workspace or artifacts folder: \(error)"))]))
         }
         // Agent jobs (and jobs with a `git:` key) work on their own branch in their own worktree.
@@ -87,13 +87,13 @@ extension RunExecutor {
         if (job.hasAgentSteps || job.git != nil) && commitMode != .off {
             do {
                 let session = try GitSession.open(job: job, repository: workspace, spool: spooler.spool, run: run.id, config: options.config)
-                guard emit(ctx, "git.branch", [("branch", .string(session.worktree.branch)), ("base", .string(session.worktree.baseCommit)),
-                                               ("worktree", .string(session.worktree.path)), ("repository", .string(workspace))]) else {
+                guard emit(ctx, .gitBranch, [("branch", .string(session.worktree.branch)), ("base", .string(session.worktree.baseCommit)),
+                                             ("worktree", .string(session.worktree.path)), ("repository", .string(workspace))]) else {
                     return .ended(abandon(ctx))
                 }
                 git = session
             } catch {
-                _ = emit(ctx, "git.error", [("message", .string(error.description))])
+                _ = emit(ctx, .gitError, [("message", .string(error.description))])
                 return .ended(await finish(ctx, .failed, [("reason", .string("cannot prepare the run's git worktree: \(error)"))]))
             }
         }

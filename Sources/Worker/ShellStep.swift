@@ -10,7 +10,7 @@ struct ShellStep: StepKind {
     let spooler: Spooler
     let options: WorkerOptions
     let ctx: RunContext
-    let emit: @Sendable (String, [(String, JSON)]) -> Bool
+    let emit: @Sendable (EventType, [(String, JSON)]) -> Bool
 
     func handles(_ step: Step) -> Bool { step.agent == nil }
     func defaultName(index: Int) -> String { "step \(index)" }
@@ -30,8 +30,8 @@ struct ShellStep: StepKind {
             let left = max(0.001, deadline - monotonicNow())
             if timeout == nil || left < timeout! { timeout = left; runDeadlineBinds = true }
         }
-        guard emit("step.started", [("step", .int(index)), ("name", .string(label)),
-                                    ("command", .string(capped(command, 4096))), ("line", .int(step.line))]) else {
+        guard emit(.stepStarted, [("step", .int(index)), ("name", .string(label)),
+                                  ("command", .string(capped(command, 4096))), ("line", .int(step.line))]) else {
             return ctx.isLost ? .lost : .logFailed
         }
         spooler.faults.crash(at: .stepStarted)
@@ -41,8 +41,8 @@ struct ShellStep: StepKind {
         spec.label = "\(ctx.run.id.rawValue)-step\(index)"
         let process: RunningProcess
         do { process = try RunningProcess.spawn(spec) } catch {
-            _ = emit("step.finished", [("step", .int(index)), ("name", .string(label)), ("ok", .bool(false)),
-                                       ("error", .string("\(error)"))])
+            _ = emit(.stepFinished, [("step", .int(index)), ("name", .string(label)), ("ok", .bool(false)),
+                                     ("error", .string("\(error)"))])
             return .failed("step \(index) (\(label)) could not start: \(error)")
         }
         spooler.recordStepProcess(ctx.run, pgid: process.pid)
@@ -66,7 +66,7 @@ struct ShellStep: StepKind {
         let relative = String(base.dropFirst(artifacts.display.count + 1))
         fields.append(("artifacts", .array([.string(relative + ".stdout"), .string(relative + ".stderr")])))
         if ctx.isLost { return .lost }
-        guard emit("step.finished", fields) else { return ctx.isLost ? .lost : .logFailed }
+        guard emit(.stepFinished, fields) else { return ctx.isLost ? .lost : .logFailed }
         if ctx.isShuttingDown && !result.succeeded { return .shutdown }
         if result.terminated && ctx.control.refresh().stopFile { return .stopped("stopped during step \(index)") }
         if ctx.isShuttingDown && result.terminated { return .shutdown }
@@ -116,7 +116,7 @@ struct ShellStep: StepKind {
             }
             switch state {
             case .stopping(.requested):
-                _ = emit("stop.requested", [("step", .int(step))])
+                _ = emit(.stopRequested, [("step", .int(step))])
                 stopping = true
                 process.terminate()
             case .stopping:
@@ -125,11 +125,11 @@ struct ShellStep: StepKind {
             case .paused where !paused:
                 process.pause()
                 paused = true
-                _ = emit("paused", [("step", .int(step))])
+                _ = emit(.paused, [("step", .int(step))])
             case .running where paused:
                 process.resume()
                 paused = false
-                _ = emit("resumed", [("step", .int(step))])
+                _ = emit(.resumed, [("step", .int(step))])
             case .paused, .running:
                 break
             }
@@ -138,8 +138,8 @@ struct ShellStep: StepKind {
     }
 
     func emitOutput(_ step: Int, _ stream: String, _ chunk: [UInt8]) -> Bool {
-        emit("step.output", [("step", .int(step)), ("stream", .string(stream)),
-                             ("text", .string(String(decoding: chunk, as: UTF8.self)))])
+        emit(.stepOutput, [("step", .int(step)), ("stream", .string(stream)),
+                           ("text", .string(String(decoding: chunk, as: UTF8.self)))])
     }
 
     func artifactBase(_ step: Step, index: Int, attempt: Int, artifacts: FilePath) -> String {

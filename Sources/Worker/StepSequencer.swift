@@ -42,7 +42,7 @@ protocol StepKind: Sendable {
 struct StepSequencer: Sendable {
     let ctx: RunContext
     let kinds: [any StepKind]
-    let emit: @Sendable (String, [(String, JSON)]) -> Bool
+    let emit: @Sendable (EventType, [(String, JSON)]) -> Bool
     /// Commits the step's changes (subject, body, extra `git.commit` fields); a no-op without git.
     let commit: @Sendable (String, String?, [(String, JSON)]) -> Void
     let commitEachStep: Bool
@@ -79,10 +79,10 @@ struct StepSequencer: Sendable {
     /// and honours stop; nil means go on.
     func gate(before index: Int) async -> StepOutcome? {
         let fields: [(String, JSON)] = [("before_step", .int(index))]
-        switch await ctx.control.waitWhilePaused(onPause: { emit("paused", fields) }, onResume: { emit("resumed", fields) }) {
+        switch await ctx.control.waitWhilePaused(onPause: { emit(.paused, fields) }, onResume: { emit(.resumed, fields) }) {
         case .proceed: return nil
         case .stop(.requested):
-            guard emit("stop.requested", [("step", .int(index))]) else { return ctx.isLost ? .lost : .logFailed }
+            guard emit(.stopRequested, [("step", .int(index))]) else { return ctx.isLost ? .lost : .logFailed }
             return .stopped("stopped before step \(index)")
         case .stop(let reason): return StepOutcome(reason)
         }

@@ -236,7 +236,7 @@ public final class Worker: Sendable {
             let run = ctx.claim
             if !ctx.eventLogFailed, ctx.heartbeatEventDue(every: min(30, options.config.lease), now: now) {
                 do {
-                    try ctx.run.events.append("heartbeat", [
+                    try ctx.run.events.append(.heartbeat, [
                         ("elapsed", .double(((now - ctx.run.claimedMonotonic) * 10).rounded() / 10)),
                         ("worker", .string(spooler.actor.id)),
                     ])

@@ -8,15 +8,15 @@ import Testing
         let run = RunID.make(now: 1_800_000_000, host: "h")
         let path = spool.eventsFile(run, in: .running)
         let first = try EventLog(path: path, run: run, faults: Faults())
-        #expect(try first.append("queued") == 1)
-        #expect(try first.append("claimed", [("attempt", .int(1))]) == 2)
+        #expect(try first.append(.queued) == 1)
+        #expect(try first.append(.claimed, [("attempt", .int(1))]) == 2)
         // A torn write: half a line, no newline.
         let fd = try Sys.open(path, O_WRONLY | O_APPEND)
         try Sys.write(fd, Array(#"{"ts":"2026-"#.utf8), path: path)
         Sys.close(fd)
         let second = try EventLog(path: path, run: run, faults: Faults())
         #expect(second.lastSeq == 2)
-        #expect(try second.append("requeued") == 3)
+        #expect(try second.append(.requeued) == 3)
         let events = try EventReader.read(path)
         #expect(events.map(\.seq) == [1, 2, 3])
         #expect(events.map(\.type) == ["queued", "claimed", "requeued"])
@@ -29,9 +29,9 @@ import Testing
         let spool = try makeSpool()
         let run = RunID.make(now: 1_800_000_000, host: "h")
         let log = try EventLog(path: spool.eventsFile(run, in: .running), run: run, faults: Faults(spec: "events.write=ENOSPC@1"))
-        #expect(try log.append("queued") == 1)
-        #expect(throws: SysError.self) { try log.append("claimed") }
-        do { try log.append("claimed") } catch { #expect(error.errno == ENOSPC) }
+        #expect(try log.append(.queued) == 1)
+        #expect(throws: SysError.self) { try log.append(.claimed) }
+        do { try log.append(.claimed) } catch { #expect(error.errno == ENOSPC) }
         #expect(log.lastSeq == 1)
     }
 

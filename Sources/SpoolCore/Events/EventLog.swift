@@ -46,19 +46,12 @@ public final class EventLog: Sendable {
     /// Writes one event and returns its `seq`. The line starts `{"ts":…,"seq":…,"run":…,"type":…`.
     @discardableResult
     public func append(_ type: EventType, _ fields: [(String, JSON)] = []) throws(SysError) -> Int {
-        try append(type.rawValue, fields)
-    }
-
-    /// Writes one event whose type is given as its string; prefer `EventType`, which names every type once
-    /// (this form stays until the remaining emitters are converted).
-    @discardableResult
-    public func append(_ type: String, _ fields: [(String, JSON)] = []) throws(SysError) -> Int {
         let now = clock.now()
         let result: Result<Int, SysError> = state.withLock { s in
             let seq = s.seq + 1
             var line: [UInt8] = s.needsNewline ? [0x0A] : []
             JSON.object([("ts", .string(Timestamp.rfc3339(now))), ("seq", .int(seq)), ("run", .string(run.rawValue)),
-                         ("type", .string(type))] + fields).encode(into: &line)
+                         ("type", .string(type.rawValue))] + fields).encode(into: &line)
             line.append(0x0A)
             if let err = faults.eventWriteErrno, s.writes >= faults.eventWritesBeforeFailure {
                 return .failure(SysError(errno: err, call: "write", path: s.path.display))

@@ -65,7 +65,7 @@ public struct RunHistory: Sendable, Equatable {
     /// The position (among the folded events) of the last `claimed`: the current attempt starts after it.
     public private(set) var lastClaimIndex: Int?
     /// The event types seen since the last claim (or since the start, before any claim).
-    private var attemptTypes: Set<String> = []
+    private var attemptTypes: Set<EventType> = []
 
     public struct Step: Sendable, Equatable {
         public var step: Int
@@ -91,7 +91,7 @@ public struct RunHistory: Sendable, Equatable {
 
     /// True when the current attempt (the events after the last claim) has an event of `type`: a
     /// recovering worker checks this before completing a finish or a requeue that crashed.
-    public func currentAttemptHas(_ type: EventType) -> Bool { attemptTypes.contains(type.rawValue) }
+    public func currentAttemptHas(_ type: EventType) -> Bool { attemptTypes.contains(type) }
 
     /// The events of the current attempt, out of the same events this history was folded from.
     public func currentAttempt(of events: [Event]) -> ArraySlice<Event> {
@@ -112,7 +112,7 @@ public struct RunHistory: Sendable, Equatable {
             attemptTypes = []
             lastClaimIndex = count
         }
-        attemptTypes.insert(type.rawValue)
+        attemptTypes.insert(type)
         switch type {
         case .queued:
             let q = EventType.Queued(json: e.json)

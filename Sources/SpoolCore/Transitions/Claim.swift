@@ -37,13 +37,13 @@ extension Spooler {
         var displayName = name
         var attempt = 1
         if let previous, let old = try? EventReader.read(spool.eventsFile(previous, in: .done)),
-           let n = old.first(where: { $0.type == "queued" })?["name"]?.stringValue {
+           let n = old.first(where: { $0.eventType == .queued })?["name"]?.stringValue {
             displayName = Array(n.utf8)
         }
         if existing != nil, let path = spool.eventsPath(of: run),
            let history = try? EventReader.read(path) {
-            attempt = history.filter { $0.type == "claimed" }.count + 1
-            if let first = history.first(where: { $0.type == "queued" }), let n = first["name"]?.stringValue {
+            attempt = history.filter { $0.eventType == .claimed }.count + 1
+            if let first = history.first(where: { $0.eventType == .queued }), let n = first["name"]?.stringValue {
                 displayName = Array(n.utf8)
             }
         }
@@ -86,11 +86,11 @@ extension Spooler {
             let log = try EventLog(path: spool.eventsFile(run, in: .running), run: run, clock: clock, faults: faults)
             do {
                 if existing == nil {
-                    try log.append("queued", JSON.nameFields("name", displayName) + [
+                    try log.append(.queued, JSON.nameFields("name", displayName) + [
                         ("queued_at", .string(Timestamp.rfc3339(st.mtime))),
                     ] + (previous.map { [("previous", .string($0.rawValue))] } ?? []))
                 }
-                try log.append("claimed", [
+                try log.append(.claimed, [
                     ("attempt", .int(attempt)), ("worker", .string(actor.id)),
                     ("host", .string(actor.host)), ("pid", .int(Int(actor.pid))),
                 ])
@@ -130,8 +130,8 @@ extension Spooler {
     /// so the old run stays whole. Best effort: the new run's `previous` already links the two.
     func linkRerun(_ old: RunID, next: RunID, claimed: FilePath) {
         if let log = try? EventLog(path: spool.eventsFile(old, in: .done), run: old, clock: clock, faults: faults) {
-            _ = try? log.append("retried", [("next", .string(next.rawValue)), ("by", .string(actor.id)),
-                                            ("reason", .string("its job file was put back in new/"))])
+            _ = try? log.append(.retried, [("next", .string(next.rawValue)), ("by", .string(actor.id)),
+                                           ("reason", .string("its job file was put back in new/"))])
         }
         let oldJob = spool.jobFile(old, in: .done)
         guard (try? Sys.lstat(oldJob)) == nil, let bytes = try? Sys.readQueued(claimed, limit: 1 << 21) else { return }

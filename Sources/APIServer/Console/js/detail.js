@@ -7,6 +7,7 @@ import { EventStream } from './stream.js';
 import { filesList, okBadge, renderEvent } from './timeline.js';
 import { renderDiff } from './diff.js';
 import { MAX_VIEW_BYTES, openArtifact } from './artifacts.js';
+import { ARTIFACT_EVENTS, QUIET_EVENTS } from './events.js';
 
 const DETAIL_INTERVAL = 2000;
 const MAX_TIMELINE = 4000; // event nodes kept in the timeline; older ones are dropped from the page
@@ -206,8 +207,8 @@ export class DetailView {
       if (this.seqs.has(e.seq)) continue;
       this.seqs.add(e.seq);
       frag.append(renderEvent(e));
-      if (e.type !== 'step.output' && e.type !== 'heartbeat' && e.type !== 'llm.request') headChange = true;
-      if (e.type === 'step.finished' || e.type === 'finished' || e.type === 'git.commit' || e.type === 'tool.result') artChange = true;
+      if (!QUIET_EVENTS.has(e.type)) headChange = true;
+      if (ARTIFACT_EVENTS.has(e.type)) artChange = true;
     }
     // Events arrive in seq order; insert before any later one that is already shown (never happens with one stream).
     tl.append(frag);

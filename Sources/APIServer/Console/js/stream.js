@@ -1,6 +1,7 @@
 // A run's event stream: /runs/ID/events as Server-Sent Events over fetch(), or polled JSON.
 import { sleep } from './dom.js';
 import { ApiError, api, runPath } from './api.js';
+import { EV } from './events.js';
 
 const POLL_INTERVAL = 1500;
 
@@ -70,7 +71,7 @@ export class EventStream {
     for (;;) {
       const list = Array.isArray(body) ? body : (body && body.events) || [];
       this.deliver(list);
-      if (list.some((e) => e && e.type === 'finished')) { this.finish({}); return true; }
+      if (list.some((e) => e && e.type === EV.finished)) { this.finish({}); return true; }
       if (this.stopped) return true;
       await sleep(POLL_INTERVAL);
       if (this.stopped) return true;

@@ -1,6 +1,7 @@
 // How each event type reads in a run's timeline. Unknown types show their fields as JSON.
 import { $, h, runLink, short, str } from './dom.js';
 import { fmtBytes, fmtClock, fmtDuration } from './format.js';
+import { EV } from './events.js';
 
 function pre(text, cls) { return h('pre', { class: 'out ' + (cls || '') }, str(text)); }
 
@@ -47,44 +48,44 @@ function stepRef(e) {
 }
 
 const renderers = {
-  queued: (e) => ['Queued as ', h('strong', null, str(e.name)),
+  [EV.queued]: (e) => ['Queued as ', h('strong', null, str(e.name)),
     e.by ? [' by ', h('span', { class: 'mono' }, str(e.by))] : null,
     e.previous ? [' · retry of ', h('a', { href: runLink(str(e.previous)), class: 'mono' }, short(str(e.previous)) + '…')] : null],
-  claimed: (e) => ['Claimed by ', h('span', { class: 'mono' }, str(e.worker)), ' · attempt ', str(e.attempt),
+  [EV.claimed]: (e) => ['Claimed by ', h('span', { class: 'mono' }, str(e.worker)), ' · attempt ', str(e.attempt),
     e.host ? ' · ' + str(e.host) + (e.pid ? ' pid ' + e.pid : '') : null],
-  heartbeat: (e) => h('span', { class: 'muted' }, 'heartbeat · ' + fmtDuration(e.elapsed) + ' in'),
-  requeued: (e) => ['Requeued: ', h('strong', null, str(e.reason)), e.next_attempt ? ' · next attempt ' + e.next_attempt : null],
-  retried: (e) => ['Retried as ', e.next ? h('a', { href: runLink(str(e.next)), class: 'mono' }, str(e.next)) : '?'],
-  started: (e) => [h('strong', null, 'Started'), e.title ? [' ', h('span', null, '\u201c' + str(e.title) + '\u201d')] : null,
+  [EV.heartbeat]: (e) => h('span', { class: 'muted' }, 'heartbeat · ' + fmtDuration(e.elapsed) + ' in'),
+  [EV.requeued]: (e) => ['Requeued: ', h('strong', null, str(e.reason)), e.next_attempt ? ' · next attempt ' + e.next_attempt : null],
+  [EV.retried]: (e) => ['Retried as ', e.next ? h('a', { href: runLink(str(e.next)), class: 'mono' }, str(e.next)) : '?'],
+  [EV.started]: (e) => [h('strong', null, 'Started'), e.title ? [' ', h('span', null, '\u201c' + str(e.title) + '\u201d')] : null,
     ' · attempt ' + str(e.attempt) + ' · ' + str(e.steps) + ' step' + (e.steps === 1 ? '' : 's'),
     e.priority ? ' · priority ' + e.priority : null,
     Array.isArray(e.labels) ? e.labels.map((l) => h('span', { class: 'label' }, str(l))) : null,
     e.workspace ? h('div', { class: 'sub mono' }, str(e.workspace)) : null],
-  'step.started': (e) => [h('strong', null, 'Step ' + str(e.step) + ': ' + str(e.name)),
+  [EV.stepStarted]: (e) => [h('strong', null, 'Step ' + str(e.step) + ': ' + str(e.name)),
     e.kind === 'agent' || e.provider ? ' · agent ' + [e.provider, e.model].filter(Boolean).map(str).join(' / ') : null,
     e.command != null ? foldable(e.command, 'cmd', 6) : null],
-  'step.output': (e) => pre(e.text, 'stream-' + str(e.stream)),
-  'step.finished': (e) => [okBadge(e.ok), ' ', h('strong', null, 'Step ' + str(e.step) + (e.name ? ': ' + str(e.name) : '')),
+  [EV.stepOutput]: (e) => pre(e.text, 'stream-' + str(e.stream)),
+  [EV.stepFinished]: (e) => [okBadge(e.ok), ' ', h('strong', null, 'Step ' + str(e.step) + (e.name ? ': ' + str(e.name) : '')),
     ' · ', str(e.outcome || e.error || ''), e.duration != null ? ' · ' + fmtDuration(e.duration) : null,
     e.stdout_bytes != null ? h('span', { class: 'muted' }, ' · stdout ' + fmtBytes(e.stdout_bytes) + (e.stdout_truncated ? ' (events hold the first part; the artifact has all)' : '') +
       ', stderr ' + fmtBytes(e.stderr_bytes) + (e.stderr_truncated ? ' (events hold the first part; the artifact has all)' : '')) : null,
     e.answer ? foldable(e.answer, 'answer prose', 10) : null],
-  paused: (e) => [h('strong', null, 'Paused'), stepRef(e) ? ' · ' + stepRef(e) : null],
-  resumed: (e) => [h('strong', null, 'Resumed'), stepRef(e) ? ' · ' + stepRef(e) : null],
-  'stop.requested': (e) => [h('strong', null, 'Stop requested'), stepRef(e) ? ' · ' + stepRef(e) : ' before the run started'],
-  error: (e) => h('span', { class: 'err' }, str(e.message)),
-  'agent.started': (e) => [h('strong', null, 'Agent'), ' ', [e.provider, e.model].filter(Boolean).map(str).join(' / '),
+  [EV.paused]: (e) => [h('strong', null, 'Paused'), stepRef(e) ? ' · ' + stepRef(e) : null],
+  [EV.resumed]: (e) => [h('strong', null, 'Resumed'), stepRef(e) ? ' · ' + stepRef(e) : null],
+  [EV.stopRequested]: (e) => [h('strong', null, 'Stop requested'), stepRef(e) ? ' · ' + stepRef(e) : ' before the run started'],
+  [EV.error]: (e) => h('span', { class: 'err' }, str(e.message)),
+  [EV.agentStarted]: (e) => [h('strong', null, 'Agent'), ' ', [e.provider, e.model].filter(Boolean).map(str).join(' / '),
     e.tool_mode ? ' · tools ' + str(e.tool_mode) : null, e.max_steps ? ' · max ' + e.max_steps + ' turns' : null,
     Array.isArray(e.tools) ? h('div', { class: 'sub' }, e.tools.map((t) => h('span', { class: 'label mono' }, str(t)))) : null,
     e.prompt != null ? foldable(e.prompt, 'prose', 8) : null],
-  'agent.resumed': (e) => [h('strong', null, 'Agent resumed'),
+  [EV.agentResumed]: (e) => [h('strong', null, 'Agent resumed'),
     e.already_finished ? ' · already finished' : ' · ' + str(e.turns) + ' turns rebuilt',
     Array.isArray(e.interrupted_calls) && e.interrupted_calls.length ? ' · ' + e.interrupted_calls.length + ' interrupted tool calls' : null],
-  'llm.request': (e) => h('span', { class: 'muted' }, 'turn ' + str(e.turn) + ' → ' + [e.provider, e.model].filter(Boolean).map(str).join(' / ') +
+  [EV.llmRequest]: (e) => h('span', { class: 'muted' }, 'turn ' + str(e.turn) + ' → ' + [e.provider, e.model].filter(Boolean).map(str).join(' / ') +
     (e.messages != null ? ' · ' + e.messages + ' messages' : '')),
-  'llm.retry': (e) => h('span', { class: 'warn' }, 'retrying ' + str(e.provider) + ' after attempt ' + str(e.attempt) +
+  [EV.llmRetry]: (e) => h('span', { class: 'warn' }, 'retrying ' + str(e.provider) + ' after attempt ' + str(e.attempt) +
     (e.status ? ' (HTTP ' + e.status + ')' : '') + ' in ' + str(e.delay_ms) + ' ms: ' + str(e.message)),
-  'llm.response': (e) => {
+  [EV.llmResponse]: (e) => {
     const calls = Array.isArray(e.tool_calls) ? e.tool_calls : [];
     const u = e.usage || {};
     return [
@@ -98,23 +99,23 @@ const renderers = {
         e.stop_reason ? ' · ' + str(e.stop_reason) : ''),
     ];
   },
-  'llm.error': (e) => h('span', { class: 'err' }, str(e.provider) + (e.status ? ' HTTP ' + e.status : '') + ': ' + str(e.message)),
-  'tool.call': (e) => h('div', { class: 'toolcall' }, h('span', { class: 'tool-name mono' }, str(e.name) + '('),
+  [EV.llmError]: (e) => h('span', { class: 'err' }, str(e.provider) + (e.status ? ' HTTP ' + e.status : '') + ': ' + str(e.message)),
+  [EV.toolCall]: (e) => h('div', { class: 'toolcall' }, h('span', { class: 'tool-name mono' }, str(e.name) + '('),
     foldable(prettyArgs(e.arguments), 'args', 8), h('span', { class: 'tool-name mono' }, ')')),
-  'tool.result': (e) => [okBadge(e.ok, 'ok', 'error'), ' ', h('span', { class: 'tool-name mono' }, str(e.name)),
+  [EV.toolResult]: (e) => [okBadge(e.ok, 'ok', 'error'), ' ', h('span', { class: 'tool-name mono' }, str(e.name)),
     e.bytes != null ? h('span', { class: 'muted' }, ' · ' + fmtBytes(e.bytes) + (e.artifact ? ' in ' + str(e.artifact) : '')) : null,
     foldable(e.content, 'result', 12)],
-  'git.branch': (e) => ['Branch ', h('span', { class: 'mono' }, str(e.branch)), e.base ? [' from ', h('span', { class: 'mono' }, short(e.base))] : null,
+  [EV.gitBranch]: (e) => ['Branch ', h('span', { class: 'mono' }, str(e.branch)), e.base ? [' from ', h('span', { class: 'mono' }, short(e.base))] : null,
     e.worktree ? h('div', { class: 'sub mono' }, str(e.worktree)) : null],
-  'git.commit': (e) => [h('strong', null, 'Commit '), h('span', { class: 'mono sha', title: str(e.sha) }, short(e.sha)),
+  [EV.gitCommit]: (e) => [h('strong', null, 'Commit '), h('span', { class: 'mono sha', title: str(e.sha) }, short(e.sha)),
     e.branch ? [' on ', h('span', { class: 'mono' }, str(e.branch))] : null,
     e.step != null ? ' · step ' + e.step : null, e.turn != null ? ' turn ' + e.turn : (e.step == null ? ' · final' : null),
     filesList(e.files)],
-  'git.error': (e) => h('span', { class: 'err' }, 'git: ' + str(e.message)),
-  rejected: (e) => [h('strong', { class: 'err' }, 'Rejected'), ' · ', h('span', { class: 'mono' },
+  [EV.gitError]: (e) => h('span', { class: 'err' }, 'git: ' + str(e.message)),
+  [EV.rejected]: (e) => [h('strong', { class: 'err' }, 'Rejected'), ' · ', h('span', { class: 'mono' },
     str(e.file) + (e.line ? ':' + e.line + (e.column ? ':' + e.column : '') : '')), ': ', str(e.message),
     e.expected ? ' (expected: ' + str(e.expected) + ')' : null, h('span', { class: 'muted' }, ' [' + str(e.reason) + ']')],
-  finished: (e) => [h('strong', null, 'Finished '), h('span', { class: 'badge b-' + str(e.status) }, str(e.status)),
+  [EV.finished]: (e) => [h('strong', null, 'Finished '), h('span', { class: 'badge b-' + str(e.status) }, str(e.status)),
     e.duration != null ? ' · ' + fmtDuration(e.duration) : null, e.reason ? ' · ' + str(e.reason) : null,
     e.branch ? [' · ', h('span', { class: 'mono' }, str(e.branch))] : null,
     e.head ? [' @ ', h('span', { class: 'mono', title: str(e.head) }, short(e.head))] : null,
