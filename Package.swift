@@ -77,13 +77,20 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Unit tests, one target per module.
+        .testTarget(name: "YAMLCoreTests", dependencies: ["YAMLCore"]),
+        .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
         .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "YAMLCore"]),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner", "TestSupport"]),
-        // Test helpers: a stand-in for the four LLM APIs (a Python stub replaying the vendors' recorded shapes),
-        // third-party servers on loopback, and the trait that keeps blocking tests off the shared pool.
-        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Fixtures"]),
+        // Test helpers: the stub servers (a stand-in for the four LLM APIs replaying the vendors' recorded shapes,
+        // and the HTTP client's edge cases), third-party servers on loopback, the trait that keeps blocking tests
+        // off the shared pool, and the integration harness (temporary spools, worker processes, the `Integration`
+        // suite that runs every worker-process test of every target one at a time).
+        .target(name: "TestSupport", dependencies: ["SpoolCore"], path: "Tests/TestSupport", exclude: ["Fixtures"]),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "Agent", "JobSpec", "JSONCore", "TestSupport"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "LLM", "JobSpec", "JSONCore"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "FileConfinementTests", dependencies: ["FileConfinement"]),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JobSpec", "JSONCore", "TestSupport"]),
         .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore", "TestSupport"]),
@@ -93,8 +100,13 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
-        // Integration tests: start real `agent-runner` worker processes on temporary spools.
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI", "TestSupport", "HTTPClient", "JSONCore", "APIServer"]),
+        // Integration tests: start real `agent-runner` processes on temporary spools (AgentRunnerCLI builds the binary).
+        // The spool and worker: claims, leases, crashes, writers, watching, steps, clocks, the CLI.
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI", "TestSupport"]),
+        // Agent runs: scripted, against the LLM stub, fakellm and llm-katan, and a local model.
+        .testTarget(name: "AgentRunTests", dependencies: ["AgentRunnerCLI", "TestSupport"]),
+        // `serve` over real HTTP with real workers, and the web console in Chromium (Tests/Browser).
+        .testTarget(name: "APITests", dependencies: ["AgentRunnerCLI", "APIServer", "SpoolCore", "HTTPClient", "JSONCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,7 +8,7 @@ import SpoolCore
 import Testing
 
 /// The routes in-process (HummingbirdTesting's router mode: no socket, no services), on a real spool in a
-/// temporary folder. The real-process tests in WorkerTests cover the same server over real HTTP.
+/// temporary folder. The real-process tests in APITests cover the same server over real HTTP.
 @Suite struct RouteTests {
     let root: String
     let spool: Spool

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Why faketime cannot be used here, or nil when it can.
 let faketimeUnavailableReason: String? =

@@ -1,6 +1,7 @@
 import Foundation
 import SpoolCore
 import Testing
+import TestSupport
 
 extension Integration {
     /// `kill -9` at every documented crash point (`AGENT_RUNNER_FAULTS=crash@POINT` makes the worker

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A power cut cannot be injected here, so these check the order of the system calls that make each
 /// transition durable, as `strace` sees a real worker make them: a rename is only on disk once its folder

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension Integration {
     @Suite struct HostileNames {

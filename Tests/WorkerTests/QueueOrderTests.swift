@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension Integration {
     /// What a worker does with a queue that was filled before it started: the start-up scan's order and

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension Integration {
     /// Several worker processes race on one spool; every job must run exactly once.

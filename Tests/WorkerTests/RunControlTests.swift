@@ -89,11 +89,13 @@ import TestSupport
         let watcher = Task { await control.watch() }
         defer { watcher.cancel() }
         #expect(await control.first(within: 0.05) { $0 != .running } == nil)
-        Task {
-            try? await Task.sleep(for: .milliseconds(30))
-            files.set(stop: true)
-        }
-        #expect(await control.first(within: 5) { $0 != .running } == .stopping(.requested))
+        #expect(await eventually { control.waiters == 0 }, "a wait that gave up leaves no waiter behind")
+        // The stop file appears only once the wait is in place, so the answer cannot depend on how fast a
+        // loaded machine runs the waiting task; the wait's own limit is far beyond the watcher's 10 ms polls.
+        let waiting = Task { await control.first(within: 60) { $0 != .running } }
+        #expect(await eventually { control.waiters == 1 })
+        files.set(stop: true)
+        #expect(await waiting.value == .stopping(.requested))
         #expect(await eventually { control.waiters == 0 })
     }
 }

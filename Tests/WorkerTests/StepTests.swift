@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension Integration {
     /// Hostile step processes: they fork, ignore SIGTERM, flood output, read stdin.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Is FUSE usable here? Mounts a scratch bindfs once; nil when it works, else why not.
 let fuseUnavailableReason: String? = {

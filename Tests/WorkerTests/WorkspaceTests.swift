@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension Integration {
     /// Absolute `workspace:` paths, and config.yaml's `workspace_roots:` as submit, validate and the worker apply it.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension Integration {
     /// The ways files really arrive in `new/`: editors, rsync, sed -i, slow and killed writers.

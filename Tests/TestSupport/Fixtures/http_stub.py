@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Stub HTTP server for HTTPClientTests. Binds 127.0.0.1 on a free port, prints the port as the
-first line of stdout, and exits when stdin closes (i.e. when the test process ends) or after
-120 s, so a crashed test run never leaves it behind."""
+"""Stub HTTP server for HTTPClientTests, started by TestSupport's StubServer as
+`http_stub.py LOG PORTFILE` (LOG is unused: this stub records flags, not requests). Binds 127.0.0.1 on a
+free port, prints the port as the first line of stdout and writes it to PORTFILE, and exits when stdin
+closes (i.e. when the test process ends) or after 120 s, so a crashed test run never leaves it behind."""
 import json
 import os
 import select
@@ -181,6 +182,10 @@ def main():
     server.daemon_threads = True
     server.handle_error = lambda request, address: None  # clients hang up on purpose in several tests
     print(server.server_address[1], flush=True)
+    if len(sys.argv) > 2:  # the port also goes to a file, written whole by a rename
+        with open(sys.argv[2] + ".tmp", "w") as f:
+            f.write(str(server.server_address[1]))
+        os.rename(sys.argv[2] + ".tmp", sys.argv[2])
 
     def watch_stdin():
         try:

@@ -4,10 +4,10 @@ import Glibc
 #endif
 
 /// Looks at step processes from the outside, through /proc.
-enum StepProcesses {
+public enum StepProcesses {
     /// Live processes (zombies excluded) whose environment holds `AGENT_RUNNER_RUN_ID=run`: a step's shell,
     /// its supervisor and everything they started, whatever session or process group they moved to.
-    static func of(run: String) -> [Int32] {
+    public static func of(run: String) -> [Int32] {
         let marker = Array("AGENT_RUNNER_RUN_ID=\(run)".utf8)
         let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
         return pids.filter { pid in
@@ -16,17 +16,17 @@ enum StepProcesses {
         }
     }
 
-    static func state(_ pid: Int32) -> String {
+    public static func state(_ pid: Int32) -> String {
         let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
         return String(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).prefix(1) ?? "?")
     }
 
-    static func isLive(_ pid: Int32) -> Bool {
+    public static func isLive(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 && !["Z", "X", "?"].contains(state(pid))
     }
 
     /// True when `pid` is stopped (SIGSTOP) or in a frozen cgroup (v2 `cgroup.events`, v1 `freezer.state`).
-    static func isStoppedOrFrozen(_ pid: Int32) -> Bool {
+    public static func isStoppedOrFrozen(_ pid: Int32) -> Bool {
         if state(pid) == "T" { return true }
         let lines = ((try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? "").split(separator: "\n")
         for line in lines {
@@ -45,11 +45,11 @@ enum StepProcesses {
         return false
     }
 
-    static func size(_ path: String) -> Int {
+    public static func size(_ path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
     }
 
-    static func lines(_ path: String) -> [String] {
+    public static func lines(_ path: String) -> [String] {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 }

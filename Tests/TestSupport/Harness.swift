@@ -7,8 +7,8 @@ import Glibc
 
 /// The `agent-runner` binary that `swift build --build-tests` put next to the test bundle
 /// (override with `AGENT_RUNNER_BIN`).
-enum Binary {
-    static let path: String = {
+public enum Binary {
+    public static let path: String = {
         if let p = ProcessInfo.processInfo.environment["AGENT_RUNNER_BIN"] { return p }
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
@@ -21,20 +21,20 @@ enum Binary {
     }()
 }
 
-struct CLIResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct CLIResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 }
 
 /// A temporary spool made with `agent-runner init`, removed when the test ends.
-final class TestSpool {
-    let root: String
-    let spool: Spool
+public final class TestSpool {
+    public let root: String
+    public let spool: Spool
     /// Only a spool this object created in a fresh temporary folder is removed at the end.
-    let ownsRoot: Bool
+    public let ownsRoot: Bool
 
-    init(config: String = "lease: 2s\npoll_interval: 200ms\nsettle: 0s\ngrace: 300ms\nshutdown_grace: 1s\nkill_grace: 1s\n",
+    public init(config: String = "lease: 2s\npoll_interval: 200ms\nsettle: 0s\ngrace: 300ms\nshutdown_grace: 1s\nkill_grace: 1s\n",
          root: String? = nil) throws {
         ownsRoot = root == nil
         if let root {
@@ -57,17 +57,17 @@ final class TestSpool {
         }
     }
 
-    var new: String { root + "/new" }
-    var cur: String { root + "/cur" }
-    var done: String { root + "/done" }
-    var tmp: String { root + "/tmp" }
+    public var new: String { root + "/new" }
+    public var cur: String { root + "/cur" }
+    public var done: String { root + "/done" }
+    public var tmp: String { root + "/tmp" }
 
     /// Writes `tmp/NAME` and renames it into `new/`, as a well-behaved writer does.
-    func drop(_ name: String, _ text: String) throws {
+    public func drop(_ name: String, _ text: String) throws {
         try drop(Array(name.utf8), Array(text.utf8))
     }
 
-    func drop(_ name: [UInt8], _ bytes: [UInt8]) throws {
+    public func drop(_ name: [UInt8], _ bytes: [UInt8]) throws {
         let tmpPath = Array(tmp.utf8) + [0x2F] + name
         let newPath = Array(new.utf8) + [0x2F] + name
         let fd = withCPath(tmpPath) { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
@@ -78,11 +78,11 @@ final class TestSpool {
         guard rc == 0 else { throw TestFailure("rename failed: errno \(errno)") }
     }
 
-    func run(_ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> CLIResult {
+    public func run(_ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> CLIResult {
         try TestSpool.cli(args + ["--spool", root], env: env, stdin: stdin)
     }
 
-    static func cli(_ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> CLIResult {
+    public static func cli(_ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> CLIResult {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Binary.path)
         p.arguments = args
@@ -109,7 +109,7 @@ final class TestSpool {
     }
 
     /// Runs a command with /bin/sh and returns its stdout.
-    static func shell(_ command: String) throws -> String {
+    public static func shell(_ command: String) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", command]
@@ -122,14 +122,14 @@ final class TestSpool {
     }
 
     /// Starts a worker process in the background. Its stderr goes to a log file in the spool's parent.
-    func startWorker(_ extra: [String] = [], env: [String: String] = [:], spoolPath: String? = nil) throws -> WorkerProcess {
+    public func startWorker(_ extra: [String] = [], env: [String: String] = [:], spoolPath: String? = nil) throws -> WorkerProcess {
         try WorkerProcess(args: ["worker", "--spool", spoolPath ?? root] + extra, env: env,
                           log: URL(fileURLWithPath: root).deletingLastPathComponent().path + "/worker-\(UUID().uuidString.prefix(8)).log")
     }
 
     /// Runs `worker --drain` to completion and returns its exit status.
     @discardableResult
-    func drain(_ extra: [String] = [], env: [String: String] = [:], timeout: Double = 120) throws -> Int32 {
+    public func drain(_ extra: [String] = [], env: [String: String] = [:], timeout: Double = 120) throws -> Int32 {
         let w = try startWorker(["--drain"] + extra, env: env)
         guard w.waitForExit(timeout: timeout) else {
             w.kill(SIGKILL)
@@ -142,7 +142,7 @@ final class TestSpool {
     /// appending `first` or `second` to the returned ledger, and starts a worker. Returns once the first
     /// attempt is running.
     /// The first attempt's shell writes its pid (its process group) to `marker`.
-    func startTwoPhaseJob(_ name: String, extra: String = "", firstSleep: Int = 3, sourceLocation: SourceLocation = #_sourceLocation) throws
+    public func startTwoPhaseJob(_ name: String, extra: String = "", firstSleep: Int = 3, sourceLocation: SourceLocation = #_sourceLocation) throws
         -> (worker: WorkerProcess, ledger: String) {
         let (ledger, marker) = (root + "/../ledger", root + "/../marker")
         try drop(name, """
@@ -159,23 +159,23 @@ final class TestSpool {
     }
 
     /// The pid the first attempt of a two-phase job wrote.
-    var twoPhasePid: Int32? {
+    public var twoPhasePid: Int32? {
         Int32(((try? String(contentsOfFile: root + "/../marker", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     // MARK: reading the spool
 
-    func names(_ dir: String) -> [String] {
+    public func names(_ dir: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
     }
 
-    func jobFiles(_ dir: String) -> [String] { names(dir).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") } }
+    public func jobFiles(_ dir: String) -> [String] { names(dir).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") } }
 
-    func runIDs(in dir: String) -> [String] {
+    public func runIDs(in dir: String) -> [String] {
         names(dir).filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
     }
 
-    func events(_ run: String, in dir: String) throws -> [[String: Any]] {
+    public func events(_ run: String, in dir: String) throws -> [[String: Any]] {
         let text = try String(contentsOfFile: "\(dir)/\(run).events.jsonl", encoding: .utf8)
         return try text.split(separator: "\n").map {
             guard let o = try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] else {
@@ -185,13 +185,13 @@ final class TestSpool {
         }
     }
 
-    func types(_ run: String, in dir: String) throws -> [String] {
+    public func types(_ run: String, in dir: String) throws -> [String] {
         try events(run, in: dir).map { $0["type"] as? String ?? "?" }
     }
 
     /// Asserts the invariants every finished run must hold and returns its events.
     @discardableResult
-    func checkFinished(_ run: String, status: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
+    public func checkFinished(_ run: String, status: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
         let ev = try events(run, in: done)
         let seqs = ev.compactMap { $0["seq"] as? Int }
         #expect(seqs == Array(1...max(1, ev.count)), "seq must run 1…n without gaps in \(run)", sourceLocation: sourceLocation)
@@ -205,11 +205,11 @@ final class TestSpool {
 
     /// Nothing of any run is left in cur/ (no job, lease, token or companion). A finishing worker removes
     /// its token and control files just after the job file reaches done/, so this waits for that last step.
-    func expectCurEmpty(sourceLocation: SourceLocation = #_sourceLocation) {
+    public func expectCurEmpty(sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(wait(timeout: 10) { names(cur).isEmpty }, "cur/ should be empty: \(names(cur))", sourceLocation: sourceLocation)
     }
 
-    func wait(timeout: Double, _ condition: () -> Bool) -> Bool {
+    public func wait(timeout: Double, _ condition: () -> Bool) -> Bool {
         let end = Date().addingTimeInterval(timeout)
         while Date() < end {
             if condition() { return true }
@@ -220,12 +220,12 @@ final class TestSpool {
 }
 
 /// A background `agent-runner worker` process.
-final class WorkerProcess {
-    let process = Process()
-    let log: String
+public final class WorkerProcess {
+    public let process = Process()
+    public let log: String
 
     /// Runs `agent-runner ARGS --log-level debug`, or with `executable`, that program with `arguments` as given.
-    init(args: [String], env: [String: String], log: String, executable: String? = nil, arguments: [String]? = nil) throws {
+    public init(args: [String], env: [String: String], log: String, executable: String? = nil, arguments: [String]? = nil) throws {
         self.log = log
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable ?? Binary.path)
@@ -241,10 +241,10 @@ final class WorkerProcess {
         if process.isRunning { kill(SIGKILL); process.waitUntilExit() }
     }
 
-    var pid: Int32 { process.processIdentifier }
-    func kill(_ sig: Int32) { _ = Glibc.kill(pid, sig) }
+    public var pid: Int32 { process.processIdentifier }
+    public func kill(_ sig: Int32) { _ = Glibc.kill(pid, sig) }
 
-    func waitForExit(timeout: Double) -> Bool {
+    public func waitForExit(timeout: Double) -> Bool {
         let end = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < end { usleep(10_000) }
         if process.isRunning { return false }
@@ -253,25 +253,25 @@ final class WorkerProcess {
     }
 
     /// Exit status, or 128+signal when killed by a signal (as a shell reports it).
-    var exitStatus: Int32 {
+    public var exitStatus: Int32 {
         process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
-    var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+    public var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 }
 
-final class Box<T>: @unchecked Sendable {
-    var value: T
-    init(_ v: T) { value = v }
+public final class Box<T>: @unchecked Sendable {
+    public var value: T
+    public init(_ v: T) { value = v }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
 }
 
 /// Calls `body` with a NUL-terminated copy of a byte path (which need not be UTF-8).
-func withCPath<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+public func withCPath<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
     (bytes + [0]).withUnsafeBufferPointer { buf in
         buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { body($0) }
     }

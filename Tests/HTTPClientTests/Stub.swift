@@ -1,47 +1,9 @@
 import Foundation
 import HTTPClient
+import TestSupport
 
-/// The Python stub server, started once per test process. It exits by itself when its stdin
-/// (held open here) closes at process exit, so no teardown hook is needed.
-///
-/// @unchecked Sendable: every property is immutable after init; `Process` and `Pipe` are only
-/// kept alive here, never used again.
-final class StubServer: @unchecked Sendable {
-    let port: Int
-    private let process: Process
-    private let stdin: Pipe
-
-    static let shared: StubServer = {
-        do { return try StubServer() } catch { fatalError("stub server did not start: \(error)") }
-    }()
-
-    private init() throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/stub_server.py").path
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        var line = Data()
-        while true {
-            let byte = stdout.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line += byte
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            throw HTTPClientError.transport(url: script, code: 0, message: "no port printed")
-        }
-        self.port = port
-    }
-
-    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
-}
-
-func stub(_ path: String) -> String { StubServer.shared.url(path) }
+/// A URL on TestSupport's HTTP stub (Fixtures/http_stub.py), started once per test process.
+func stub(_ path: String) -> String { StubServer.http.url(path) }
 
 /// Polls the stub's record of client disconnects for up to `within` seconds.
 func serverSawClose(id: String, within: Double) async throws -> Bool {

@@ -9,7 +9,7 @@ import Glibc
 
 /// `agent-runner serve` over real spools, with real workers, over real HTTP on 127.0.0.1.
 @Suite("HTTP API", .serialized, .ownThread)
-struct APITests {
+struct HTTPAPITests {
     static let ticks = """
         title: ticking
         labels: [tick]

@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import JSONCore
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -8,8 +8,9 @@ import TestSupport
 /// top of the checkout.
 @Suite("Web console in Chromium", .ownThread)
 struct BrowserTests {
+    /// The checkout: this file is Tests/APITests/BrowserTests.swift.
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test func consoleDrivesRunsEndToEnd() throws {
         let script = Self.repo.appendingPathComponent("Tests/Browser/console_test.py").path

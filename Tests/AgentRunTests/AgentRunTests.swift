@@ -32,6 +32,9 @@ extension TestSpool {
 
 extension Integration {
     @Suite struct AgentRuns {
+        /// A 1 s lease (WorkerTests' `Lease.config`): a crashed worker's run is taken over quickly.
+        static let shortLease = "lease: 1s\npoll_interval: 200ms\nsettle: 0s\ngrace: 200ms\nshutdown_grace: 500ms\nkill_grace: 500ms\n"
+
         static let script = """
             title: Add a CONTRIBUTING file
             workspace: ../repo
@@ -201,7 +204,7 @@ extension Integration {
         /// A worker killed in the middle of an agent step: the next worker rebuilds the conversation from the
         /// events and goes on with the next turn instead of starting over.
         @Test func aRunTakenOverAfterACrashResumesItsConversation() throws {
-            let s = try TestSpool(config: Lease.config)
+            let s = try TestSpool(config: Self.shortLease)
             _ = try s.makeRepository()
             let marker = s.root + "/../turn2"
             try s.drop("resume.yaml", """
