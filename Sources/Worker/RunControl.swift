@@ -56,6 +56,9 @@ final class RunControl: Sendable {
         /// Reads of the control files are numbered so that a slow read never overwrites a newer one.
         var nextRead: UInt64 = 0
         var appliedRead: UInt64 = 0
+        /// `watch()` suspended until the first stream opens, so a run nobody waits on arms no timer.
+        var idleWatcher: CheckedContinuation<Void, Never>?
+        var watcherCancelled = false
     }
 
     private let guarded = Mutex(Guarded())
@@ -130,6 +133,7 @@ final class RunControl: Sendable {
             return g.nextRead
         }
         let files = readFiles()
+        var idle: CheckedContinuation<Void, Never>?
         update { s, g in
             if ticket > g.appliedRead {
                 g.appliedRead = ticket
@@ -137,8 +141,11 @@ final class RunControl: Sendable {
                 s.stopFile = files.stop
             }
             g.subscribers[id] = deliver
+            idle = g.idleWatcher
+            g.idleWatcher = nil
             deliver(s.state)
         }
+        idle?.resume()
         return stream
     }
 
@@ -187,9 +194,33 @@ final class RunControl: Sendable {
     /// Reads the control files every `pollInterval` while anyone waits, until cancelled. One per run.
     func watch() async {
         while !Task.isCancelled {
+            await untilSomeoneWaits()
+            if Task.isCancelled { break }
             try? await Task.sleep(for: pollInterval)
             if Task.isCancelled { break }
             if waiters > 0 { refresh() }
+        }
+    }
+
+    /// Suspends, without a timer, until a stream from `changes` is open or the task is cancelled: most runs
+    /// (no steps, or steps nobody pauses) never arm one.
+    private func untilSomeoneWaits() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now = guarded.withLock { g -> Bool in
+                    if !g.subscribers.isEmpty || g.watcherCancelled { return true }
+                    g.idleWatcher = c
+                    return false
+                }
+                if now { c.resume() }
+            }
+        } onCancel: {
+            let idle = guarded.withLock { g -> CheckedContinuation<Void, Never>? in
+                g.watcherCancelled = true
+                defer { g.idleWatcher = nil }
+                return g.idleWatcher
+            }
+            idle?.resume()
         }
     }
 

@@ -34,7 +34,13 @@ public final class TestSpool {
     /// Only a spool this object created in a fresh temporary folder is removed at the end.
     public let ownsRoot: Bool
 
-    public init(config: String = "lease: 2s\npoll_interval: 200ms\nsettle: 0s\ngrace: 300ms\nshutdown_grace: 1s\nkill_grace: 1s\n",
+    /// A test spool's config.yaml: short timers, no settle time; each suite changes what it tests.
+    public static func config(lease: String = "2s", poll: String = "200ms", grace: String = "300ms",
+                              shutdownGrace: String = "1s", killGrace: String = "1s") -> String {
+        "lease: \(lease)\npoll_interval: \(poll)\nsettle: 0s\ngrace: \(grace)\nshutdown_grace: \(shutdownGrace)\nkill_grace: \(killGrace)\n"
+    }
+
+    public init(config: String = TestSpool.config(),
          root: String? = nil) throws {
         ownsRoot = root == nil
         if let root {

@@ -26,7 +26,7 @@ extension Integration {
     /// Leases, heartbeats and staleness under a local clock that disagrees with the file system's. Every
     /// worker here runs a 6 s step with a 3 s lease: two leases' worth of heartbeats must all arrive.
     @Suite struct Clocks {
-        static let config = "lease: 3s\npoll_interval: 300ms\nsettle: 0s\ngrace: 300ms\nshutdown_grace: 1s\nkill_grace: 1s\n"
+        static let config = TestSpool.config(lease: "3s", poll: "300ms")
 
         /// How libfaketime fakes the clocks.
         enum Faking: String, CaseIterable, Sendable {

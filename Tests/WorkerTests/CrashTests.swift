@@ -8,7 +8,7 @@ extension Integration {
     /// SIGKILL itself there), then a fresh worker recovers. No job is lost, none runs to completion twice,
     /// and `cur/` ends empty.
     @Suite struct Crash {
-        static let config = "lease: 1s\npoll_interval: 200ms\nsettle: 0s\ngrace: 200ms\nshutdown_grace: 500ms\nkill_grace: 500ms\n"
+        static let config = TestSpool.config(lease: "1s", grace: "200ms", shutdownGrace: "500ms", killGrace: "500ms")
 
         static let claimAndFinishPoints: [CrashPoint] = [
             .claimLeaseCreated, .claimRenamed, .claimCompanionsMoved, .claimEventWritten, .stepStarted,

@@ -4,7 +4,7 @@ import TestSupport
 
 extension Integration {
     @Suite struct Lease {
-        static let config = "lease: 1s\npoll_interval: 200ms\nsettle: 0s\ngrace: 200ms\nshutdown_grace: 500ms\nkill_grace: 500ms\n"
+        static let config = TestSpool.config(lease: "1s", grace: "200ms", shutdownGrace: "500ms", killGrace: "500ms")
 
 
         @Test func staleLeaseIsTakenOverAndRequeued() throws {

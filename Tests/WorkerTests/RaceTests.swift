@@ -7,7 +7,7 @@ extension Integration {
     @Suite struct Race {
         static let jobCount = Int(ProcessInfo.processInfo.environment["AGENT_RUNNER_RACE_JOBS"] ?? "") ?? 10_000
         /// A longer lease than the other tests: eight workers on two cores must not lose runs to a slow heartbeat.
-        static let config = "lease: 10s\npoll_interval: 1s\nsettle: 0s\ngrace: 300ms\nshutdown_grace: 1s\nkill_grace: 1s\n"
+        static let config = TestSpool.config(lease: "10s", poll: "1s")
 
         @Test(arguments: [2, 8])
         func noOpJobsRunExactlyOnce(workers: Int) throws {

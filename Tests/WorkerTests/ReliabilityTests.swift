@@ -10,7 +10,7 @@ import Glibc
 /// worker processes.
 extension Integration {
     @Suite struct Reliability {
-        static let config = "lease: 3s\npoll_interval: 200ms\nsettle: 0s\ngrace: 300ms\nshutdown_grace: 1s\nkill_grace: 500ms\n"
+        static let config = TestSpool.config(lease: "3s", killGrace: "500ms")
 
         /// The run was requeued while its worker was stopped; the same worker claims it again at once when
         /// it continues. The old attempt's end must not take the new attempt's bookkeeping with it (which

@@ -6,7 +6,7 @@ extension Integration {
     @Suite struct SpoolAway {
         /// Polling is a minute away here: whatever is claimed after the spool returns was found by the
         /// inotify watch on new/ or by the rescan that re-establishing it triggers.
-        static let config = "lease: 3s\npoll_interval: 60s\nsettle: 0s\ngrace: 300ms\nshutdown_grace: 1s\nkill_grace: 1s\n"
+        static let config = TestSpool.config(lease: "3s", poll: "60s")
 
         /// `mv spool spool.away; …; mv spool.away spool` while a step runs (reliability case 24). The worker
         /// once said "another worker took it over" and dropped the run. Now it says the spool went away,

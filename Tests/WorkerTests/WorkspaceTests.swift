@@ -5,7 +5,7 @@ import TestSupport
 extension Integration {
     /// Absolute `workspace:` paths, and config.yaml's `workspace_roots:` as submit, validate and the worker apply it.
     @Suite struct Workspaces {
-        static let config = "lease: 2s\npoll_interval: 200ms\nsettle: 0s\ngrace: 300ms\nshutdown_grace: 1s\nkill_grace: 1s\n"
+        static let config = TestSpool.config()
 
         func hostName() -> String {
             var buf = [UInt8](repeating: 0, count: 256)
