@@ -78,10 +78,10 @@ let package = Package(
         ]),
 
         // Unit tests, one target per module.
-        .testTarget(name: "YAMLCoreTests", dependencies: ["YAMLCore"]),
-        .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
+        .testTarget(name: "YAMLCoreTests", dependencies: ["YAMLCore", "TestSupport"]),
+        .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore", "TestSupport"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
-        .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "YAMLCore"]),
+        .testTarget(name: "JobSpecTests", dependencies: ["JobSpec", "YAMLCore", "TestSupport"]),
         .testTarget(name: "ProcessRunnerTests", dependencies: ["ProcessRunner", "TestSupport"]),
         // Test helpers: the stub servers (a stand-in for the four LLM APIs replaying the vendors' recorded shapes,
         // and the HTTP client's edge cases), third-party servers on loopback, the trait that keeps blocking tests
@@ -89,17 +89,17 @@ let package = Package(
         // suite that runs every worker-process test of every target one at a time).
         .target(name: "TestSupport", dependencies: ["SpoolCore"], path: "Tests/TestSupport", exclude: ["Fixtures"]),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "Agent", "JobSpec", "JSONCore", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "LLM", "JobSpec", "JSONCore"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "LLM", "JobSpec", "JSONCore", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
-        .testTarget(name: "FileConfinementTests", dependencies: ["FileConfinement"]),
+        .testTarget(name: "FileConfinementTests", dependencies: ["FileConfinement", "TestSupport"]),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "JobSpec", "JSONCore", "TestSupport"]),
         .testTarget(name: "RunCatalogTests", dependencies: ["RunCatalog", "SpoolCore", "JSONCore", "TestSupport"]),
         // The API's routes in-process, through HummingbirdTesting.
         .testTarget(name: "APIServerTests", dependencies: [
-            "APIServer", "SpoolCore", "JobSpec", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "APIServer", "SpoolCore", "JobSpec", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
-        .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec"]),
+        .testTarget(name: "SpoolCoreTests", dependencies: ["SpoolCore", "JobSpec", "TestSupport"]),
         // Integration tests: start real `agent-runner` processes on temporary spools (AgentRunnerCLI builds the binary).
         // The spool and worker: claims, leases, crashes, writers, watching, steps, clocks, the CLI.
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "SpoolCore", "AgentRunnerCLI", "TestSupport"]),

@@ -6,10 +6,11 @@ import HummingbirdTesting
 import JobSpec
 import SpoolCore
 import Testing
+import TestSupport
 
 /// The routes in-process (HummingbirdTesting's router mode: no socket, no services), on a real spool in a
 /// temporary folder. The real-process tests in APITests cover the same server over real HTTP.
-@Suite struct RouteTests {
+@Suite(.ownThread) struct RouteTests {
     let root: String
     let spool: Spool
 

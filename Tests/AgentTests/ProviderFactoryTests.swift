@@ -1,10 +1,11 @@
 import JobSpec
 import LLM
 import Testing
+import TestSupport
 import Agent
 
 /// `ProviderFactory`: what a job's `agent:` section, the spool's config and the environment resolve to.
-@Suite struct ProviderFactoryTests {
+@Suite(.ownThread) struct ProviderFactoryTests {
     func configurationError(_ spec: AgentSpec, environment: [String: String] = [:]) -> LLMError? {
         do {
             _ = try ProviderFactory.make(spec, config: SpoolConfig(), environment: environment)

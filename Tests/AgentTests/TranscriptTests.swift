@@ -1,11 +1,12 @@
 import JSONCore
 import LLM
 import Testing
+import TestSupport
 @testable import Agent
 
 /// `Transcript.rebuild`: the conversation of a step read back from the run's events, as a worker that takes a
 /// run over after a crash sees it. The events are written with `Transcript.responseFields`, as the loop does.
-@Suite struct TranscriptTests {
+@Suite(.ownThread) struct TranscriptTests {
     func response(step: Int, turn: Int, text: String, calls: [ToolCall]) -> JSON {
         let answer = ModelTurn(text: text, calls: calls, stopReason: calls.isEmpty ? "end_turn" : "tool_use",
                                usage: Usage(input: 10, output: 5))

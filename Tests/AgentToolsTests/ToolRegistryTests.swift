@@ -6,7 +6,7 @@ import Testing
 
 /// The tool box implements exactly what the catalog names: a name without an implementation would be
 /// accepted by the schema and fail in every run.
-@Test func everyCatalogToolIsImplemented() async throws {
+@Test(.ownThread) func everyCatalogToolIsImplemented() async throws {
     let dir = NSTemporaryDirectory() + "ar-registry-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -1,10 +1,11 @@
 import FileConfinement
 import Foundation
 import Testing
+import TestSupport
 
 /// The confined walk: links inside are followed, links out and forbidden names are refused, `..` never climbs
 /// above the root, and writes make their folders without following anything.
-@Suite struct ConfinedDirectoryWalk {
+@Suite(.ownThread) struct ConfinedDirectoryWalk {
     let base: String
     let root: String
     let outside: String

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPClient
 import Testing
+import TestSupport
 
 private func parse(_ text: String) -> [SSEEvent] { parse(Array(text.utf8)) }
 private func parse(_ bytes: [UInt8]) -> [SSEEvent] {
@@ -20,7 +21,7 @@ private func parse(_ bytes: [UInt8], cuts: [Int]) -> [SSEEvent] {
     return events + p.finish()
 }
 
-@Suite struct SSEParsing {
+@Suite(.ownThread) struct SSEParsing {
     @Test func lineEndingsAllWork() {
         let expected = [SSEEvent(data: "a"), SSEEvent(data: "b")]
         #expect(parse("data: a\n\ndata: b\n\n") == expected)
@@ -128,7 +129,7 @@ private func parse(_ bytes: [UInt8], cuts: [Int]) -> [SSEEvent] {
     @Test func contractFixturesFound() { #expect(Self.contracts.count >= 5) }
 }
 
-@Suite struct LineSplitting {
+@Suite(.ownThread) struct LineSplitting {
     private func split(_ pieces: [String]) -> [String] {
         var s = LineSplitter()
         var lines: [[UInt8]] = []

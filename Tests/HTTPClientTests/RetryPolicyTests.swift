@@ -1,8 +1,9 @@
 import Foundation
 import HTTPClient
 import Testing
+import TestSupport
 
-@Suite struct Retries {
+@Suite(.ownThread) struct Retries {
     let policy = RetryPolicy()
 
     @Test func defaults() {

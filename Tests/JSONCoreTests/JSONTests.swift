@@ -1,9 +1,10 @@
 import Foundation
 import JSONCore
 import Testing
+import TestSupport
 
 /// `JSON`: encoding checked by decoding it again with Foundation (an independent reader), parsing, and access.
-@Suite struct JSONTests {
+@Suite(.ownThread) struct JSONTests {
     /// Decodes `bytes` with JSONSerialization; the test fails when Foundation rejects them.
     func foundation(_ bytes: [UInt8]) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])

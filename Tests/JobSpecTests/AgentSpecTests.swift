@@ -1,8 +1,9 @@
 import JobSpec
 import JSONCore
 import Testing
+import TestSupport
 
-@Suite struct AgentSteps {
+@Suite(.ownThread) struct AgentSteps {
     @Test func theIssuesExampleLoads() throws {
         let job = try JobLoader.load(Array("""
         title: Add a CONTRIBUTING file

@@ -1,7 +1,8 @@
 import Testing
+import TestSupport
 import JobSpec
 
-@Suite struct DurationTests {
+@Suite(.ownThread) struct DurationTests {
     @Test(arguments: [
         ("500ms", 0.5), ("30s", 30.0), ("5m", 300.0), ("1h30m", 5400.0), ("2h", 7200.0),
         ("1.5h", 5400.0), ("1m30s", 90.0), ("1h2m3s4ms", 3723.004), ("0.25s", 0.25),

@@ -1,8 +1,9 @@
 import JobSpec
 import Testing
+import TestSupport
 
 /// A form shows a validation error at its field: the error's line and column lead back to the key path.
-@Suite("Error key paths")
+@Suite("Error key paths", .ownThread)
 struct ErrorKeyPathTests {
     func path(_ text: String) -> String? {
         let bytes = Array(text.utf8)

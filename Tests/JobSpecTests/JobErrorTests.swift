@@ -1,7 +1,8 @@
 import Testing
+import TestSupport
 import JobSpec
 
-@Suite struct JobErrorTests {
+@Suite(.ownThread) struct JobErrorTests {
     @Test func descriptionFormat() {
         let full = JobError(reason: .wrongType, file: "a.yaml", line: 3, column: 7, message: "title must be a string", expected: "a string")
         #expect(full.description == "a.yaml:3:7: title must be a string (expected: a string)")

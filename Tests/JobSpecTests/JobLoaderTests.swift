@@ -1,7 +1,8 @@
 import Testing
+import TestSupport
 import JobSpec
 
-@Suite struct JobLoaderTests {
+@Suite(.ownThread) struct JobLoaderTests {
     @Test func loadsAFullJob() throws {
         let job = try loadJob("""
             version: 1
@@ -315,7 +316,7 @@ import JobSpec
     }
 }
 
-@Suite struct JobLoaderEdgeTests {
+@Suite(.ownThread) struct JobLoaderEdgeTests {
     @Test func controlCharacterIsASyntaxErrorWithPosition() {
         let e = jobError("steps: []\ntitle: a\u{01}b\n")
         #expect(e?.reason == .syntax)

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 import JobSpec
 
 /// docs/job.schema.json and the loader must describe the same schema.
-@Suite struct SchemaDocumentTests {
+@Suite(.ownThread) struct SchemaDocumentTests {
     static let schemaURL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("docs/job.schema.json")

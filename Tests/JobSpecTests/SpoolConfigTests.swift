@@ -1,7 +1,8 @@
 import Testing
+import TestSupport
 import JobSpec
 
-@Suite struct SpoolConfigTests {
+@Suite(.ownThread) struct SpoolConfigTests {
     func load(_ text: String) throws(JobError) -> SpoolConfig {
         try SpoolConfig.load(Array(text.utf8), file: "config.yaml")
     }

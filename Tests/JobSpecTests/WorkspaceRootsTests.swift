@@ -1,8 +1,9 @@
 import Testing
+import TestSupport
 import JobSpec
 
 /// Absolute workspaces, and config.yaml's `workspace_roots:` confining where a workspace may be.
-@Suite struct WorkspaceRootsTests {
+@Suite(.ownThread) struct WorkspaceRootsTests {
     let roots = WorkspaceRoots(roots: ["/srv/repos", "/home/ci/work/"], spoolRoot: "/srv/spool")
 
     func error(_ workspace: String, roots: WorkspaceRoots?) -> JobError? {

@@ -1,8 +1,9 @@
 import Foundation
 @testable import SpoolCore
 import Testing
+import TestSupport
 
-@Suite struct EventLogs {
+@Suite(.ownThread) struct EventLogs {
     @Test func seqContinuesAcrossWritersAndSurvivesATornLine() throws {
         let spool = try makeSpool()
         let run = RunID.make(now: 1_800_000_000, host: "h")

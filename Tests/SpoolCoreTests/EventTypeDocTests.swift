@@ -1,9 +1,10 @@
 import Foundation
 @testable import SpoolCore
 import Testing
+import TestSupport
 
 /// docs/events.md is the reference for event types: its tables and `EventType` must list the same types.
-@Suite struct EventTypeDoc {
+@Suite(.ownThread) struct EventTypeDoc {
     static let doc = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("docs/events.md")

@@ -1,9 +1,10 @@
 import Foundation
 @testable import SpoolCore
 import Testing
+import TestSupport
 
 /// The lease's fd has one owner (`LeaseHandle`): it closes with the run, and on every way out of a claim.
-@Suite struct LeaseHandleTests {
+@Suite(.ownThread) struct LeaseHandleTests {
     /// How many of this process's fds are open on the file with `inode` (read through /proc, so the fds other
     /// tests open at the same time are not counted).
     func openFDs(on inode: UInt64) -> Int {

@@ -1,8 +1,9 @@
 import Foundation
 @testable import SpoolCore
 import Testing
+import TestSupport
 
-@Suite struct Names {
+@Suite(.ownThread) struct Names {
     @Test(arguments: ["job.yaml", "job.yml", "a b.yaml", "-rf.yaml", "20261125T021530123Z-0123456789-host.yaml"])
     func jobs(_ name: String) { #expect(JobName.isJob(Array(name.utf8))) }
 

@@ -1,9 +1,10 @@
 import Foundation
 @testable import SpoolCore
 import Testing
+import TestSupport
 
 /// The one fold over a run's events: what summaries, the catalog, recovery and the reaper read.
-@Suite struct RunHistories {
+@Suite(.ownThread) struct RunHistories {
     static let run = "20261125T021530Z-h-0001"
 
     /// One event line as a worker writes it (seconds past a fixed minute for `ts`).

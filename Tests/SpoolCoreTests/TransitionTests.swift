@@ -1,8 +1,9 @@
 import Foundation
 @testable import SpoolCore
 import Testing
+import TestSupport
 
-@Suite struct Transitions {
+@Suite(.ownThread) struct Transitions {
     @Test func claimMovesTheJobAndOnlyOneClaimWins() throws {
         let spool = try makeSpool()
         try drop(spool, "job.yaml")

@@ -1,9 +1,10 @@
 import Testing
+import TestSupport
 import YAMLCore
 
 /// Positions: `Mark.position` against lines and columns counted from the text itself, and the marks of parse
 /// errors against the place the test put the fault.
-@Suite struct MarkTests {
+@Suite(.ownThread) struct MarkTests {
     /// The 1-based line and column of the first `needle` in `text`, counted over lines split at `\n`.
     func place(of needle: Character, in text: String) -> Mark? {
         for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -1,7 +1,8 @@
 import Testing
+import TestSupport
 import YAMLCore
 
-@Suite struct YAMLParserTests {
+@Suite(.ownThread) struct YAMLParserTests {
     func parse(_ text: String, limits: YAMLLimits = YAMLLimits()) throws(YAMLError) -> YAMLNode? {
         try YAMLParser.parse(Array(text.utf8), limits: limits)
     }
