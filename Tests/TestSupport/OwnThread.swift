@@ -7,8 +7,8 @@ import Testing
 /// synchronous ones included. A test that blocks — waiting for a worker process, polling the spool,
 /// reading a child's pipe — holds one of those threads until it is done, and two such tests starve every
 /// other test: an async test then sees its continuation resume many seconds late, and one that checks
-/// that something happens promptly fails although the code under test was prompt. Suites that block
-/// take this trait; everything their tests start with `Task {}` inherits the thread too.
+/// that something happens promptly fails although the code under test was prompt. Every suite takes this
+/// trait (a new one should too); everything its tests start with `Task {}` inherits the thread.
 public struct OwnThread: TestTrait, SuiteTrait, TestScoping {
     public var isRecursive: Bool { true }
 
