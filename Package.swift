@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "ProcessRunner", dependencies: ["CProcess"]),
         .executableTarget(name: "StepSupervisorMain", dependencies: ["CProcess"]),
         // The queue on disk: claim, events, leases, finish, requeue, recovery, watching.
-        .target(name: "SpoolCore", dependencies: ["JobSpec", "JSONCore", "RunEvents"]),
+        .target(name: "SpoolCore", dependencies: ["JobSpec", "JSONCore", "RunEvents", "CProcess"]),
         // LLM providers: the four wire formats and the scripted one, streaming through HTTPClient.
         .target(name: "LLM", dependencies: ["JSONCore", "HTTPClient"]),
         // The agent's tools, confined to the workspace.

@@ -1,3 +1,4 @@
+import CProcess
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,21 +29,8 @@ struct ProcStat {
         state = s
         self.ppid = ppid
         self.pgrp = pgrp
-        startTime = UInt64(max(0, Int64(start) - ProcStat.bootOffsetTicks))
+        startTime = UInt64(max(0, Int64(start) - ar_boot_offset_ticks()))
     }
-
-    /// This process's time namespace boottime offset in clock ticks (`/proc/self/timens_offsets`); 0 outside
-    /// a time namespace or on kernels without them.
-    static let bootOffsetTicks: Int64 = {
-        guard let text = readText("/proc/self/timens_offsets") else { return 0 }
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard f.count == 3, f[0] == "boottime", let secs = Int64(f[1]), let nanos = Int64(f[2]) else { continue }
-            let hz = Int64(sysconf(Int32(_SC_CLK_TCK)))
-            return secs * hz + nanos * hz / 1_000_000_000
-        }
-        return 0
-    }()
 
     var isLive: Bool { state != "Z" && state != "X" }
 

@@ -31,4 +31,8 @@ struct ar_supervisor_options {
 /// Runs the shell as a new process group under a child subreaper, ends every descendant when the shell
 /// exits, on SIGTERM, or (at once, with SIGKILL) when the parent dies. Returns the supervisor's exit code.
 int ar_supervise(const struct ar_supervisor_options *options);
+/// This process's time namespace boottime offset in clock ticks, from /proc/self/timens_offsets (0 outside
+/// a time namespace or where the file is missing), read once. The kernel shifts every process's start time
+/// in /proc/PID/stat by the *reader's* offset; subtracting it gives the start time as the host's boot sees it.
+long long ar_boot_offset_ticks(void);
 #endif

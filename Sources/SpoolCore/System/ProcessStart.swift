@@ -1,3 +1,4 @@
+import CProcess
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,7 +6,7 @@ import Glibc
 /// When a process started (`/proc/PID/stat` field 22, clock ticks since the host's boot). With the pid it
 /// names one process for good: a pid that was reused belongs to a process with another start time.
 /// The kernel shifts the field by the reader's time namespace boottime offset; that offset is taken off,
-/// so a record written in one namespace matches a reading in another (ProcessRunner's ProcStat does the same).
+/// so a record written in one namespace matches a reading in another (ProcessRunner's ProcStat does the same, with CProcess's `ar_boot_offset_ticks`).
 public enum ProcessStart {
     public static func of(pid: Int32) -> UInt64? {
         let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
@@ -18,18 +19,6 @@ public enum ProcessStart {
         let fields = buf[(close + 1)..<n].split(separator: UInt8(ascii: " "))
         guard fields.count > 19 else { return nil }
         guard let start = Int64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
-        return UInt64(max(0, start - bootOffsetTicks))
+        return UInt64(max(0, start - ar_boot_offset_ticks()))
     }
-
-    /// This process's boottime offset in clock ticks, from `/proc/self/timens_offsets` (0 without one).
-    static let bootOffsetTicks: Int64 = {
-        guard let text = try? Sys.readFile(FilePath("/proc/self/timens_offsets")) else { return 0 }
-        for line in String(decoding: text, as: UTF8.self).split(separator: "\n") {
-            let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard f.count == 3, f[0] == "boottime", let secs = Int64(f[1]), let nanos = Int64(f[2]) else { continue }
-            let hz = Int64(sysconf(Int32(_SC_CLK_TCK)))
-            return secs * hz + nanos * hz / 1_000_000_000
-        }
-        return 0
-    }()
 }
