@@ -34,7 +34,8 @@ struct ServeLifecycleTests {
         let events = try #require(got, "the stream did not end within 10 s of SIGTERM")
         #expect(events.first?.event == "queued")
         #expect(!events.contains { $0.event == "end" }, "the run did not end: no end event")
-        #expect(server.process.waitForExit(timeout: 10), "serve exits after SIGTERM")
+        // A serve still running must fail the test, not trap in Process.terminationStatus and end the whole run.
+        try #require(server.process.waitForExit(timeout: 10), "serve exits after SIGTERM; log:\n\(server.process.logText)")
         #expect(server.process.exitStatus == 0, "\(server.process.logText)")
     }
 }

@@ -35,7 +35,7 @@ public final class StubServer: @unchecked Sendable {
     /// Starts `Fixtures/SCRIPT` (the LLM stub unless told otherwise) and waits for its port.
     public init(script: String = "llm_stub.py") throws {
         log = NSTemporaryDirectory() + "stub-\(UUID().uuidString).jsonl"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let portFile = log + ".port"
         let args = ["/usr/bin/env", "python3", Self.fixtures + "/" + script, log, portFile]
         var fds: [Int32] = [-1, -1]
