@@ -30,6 +30,28 @@ import TestSupport
         #expect(text.lowercased().contains("\\u2028") && text.lowercased().contains("\\u2029"))
     }
 
+    /// The exact bytes: escapes where they are due, and everything else (other scalars that start
+    /// with the same UTF-8 bytes as U+2028, such as U+2020, included) copied through unchanged.
+    @Test(arguments: [
+        ("a\u{2028}", #""a\u2028""#), ("\u{2029}", #""\u2029""#), ("\u{2020}\u{2027}\u{202A}", "\"\u{2020}\u{2027}\u{202A}\""),
+        ("\u{1F}x\u{7F}", #""\u001fx\u007f""#), ("\"\\\n\r\t", #""\"\\\n\r\t""#), ("ü🙂", "\"ü🙂\""), ("", #""""#),
+    ])
+    func escapesExactlyWhatIsDue(text: String, json: String) {
+        #expect(String(decoding: JSON.string(text).encoded(), as: UTF8.self) == json)
+    }
+
+    /// Random strings from an alphabet of the awkward cases, against a reading by Foundation.
+    @Test func randomStringsSurviveARoundTrip() throws {
+        let alphabet: [Character] = ["a", "\"", "\\", "\n", "\u{0}", "\u{1F}", "\u{7F}", "\u{2028}", "\u{2029}", "\u{2020}", "é", "🙂", "\r\n"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let text = String((0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let bytes = JSON.string(text).encoded()
+            #expect(try foundation(bytes) as? String == text, "\(Array(text.unicodeScalars))")
+            #expect(!String(decoding: bytes, as: UTF8.self).unicodeScalars.contains { $0.value == 0x2028 || $0.value == 0x2029 })
+        }
+    }
+
     @Test func objectsKeepTheirKeyOrder() throws {
         let keys = ["ts", "seq", "run", "type", "b", "a"]
         let value = JSON.object(keys.enumerated().map { ($1, .int($0)) })
