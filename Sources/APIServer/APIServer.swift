@@ -3,6 +3,7 @@ import Hummingbird
 import JobSpec
 import Logging
 import RunCatalog
+import ServiceLifecycle
 import SpoolCore
 
 /// `agent-runner serve`: the HTTP API and web console over one spool. It keeps no state of its own that
@@ -15,6 +16,8 @@ public struct APIServer: Sendable {
         public var port = 8080
         public var environment: [String: String] = ProcessInfo.processInfo.environment
         public var logLevel: Logger.Level = .notice
+        /// Seconds a graceful shutdown may take before it is escalated to cancellation.
+        public var shutdownGrace: Double = 10
         public init(spool: Spool) { self.spool = spool }
     }
 
@@ -53,8 +56,14 @@ public struct APIServer: Sendable {
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully: no new connections, event streams
     /// end (clients reconnect with `Last-Event-ID` and lose nothing), the index and the probes stop.
+    /// A shutdown still not done after `shutdownGrace` (a client that keeps a connection open, say) is
+    /// escalated to cancellation, which closes every connection: `serve` always exits.
     public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
-        try await application(onListening: onListening).runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        let app = try application(onListening: onListening)
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+        group.maximumGracefulShutdownDuration = .seconds(options.shutdownGrace)
+        group.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: group).run()
     }
 
     /// The whole server, not yet listening: `run` serves it, and tests drive it in-process

@@ -13,8 +13,8 @@ final class ServeProcess {
     let port: Int
     var base: String { "http://127.0.0.1:\(port)" }
 
-    init(_ spool: TestSpool, env: [String: String] = [:], listen: String = "127.0.0.1:0") throws {
-        process = try WorkerProcess(args: ["serve", "--spool", spool.root, "--listen", listen], env: env,
+    init(_ spool: TestSpool, env: [String: String] = [:], listen: String = "127.0.0.1:0", options: [String] = []) throws {
+        process = try WorkerProcess(args: ["serve", "--spool", spool.root, "--listen", listen] + options, env: env,
                                     log: URL(fileURLWithPath: spool.root).deletingLastPathComponent().path + "/serve-\(UUID().uuidString.prefix(8)).log")
         var found: Int?
         let deadline = Date().addingTimeInterval(30)

@@ -15,6 +15,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var spool: SpoolOption
     @Option(help: ArgumentHelp("Address and port to listen on.", valueName: "host:port")) var listen = "127.0.0.1:8080"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning or error.") var logLevel = "notice"
+    @Option(name: .customLong("shutdown-grace"),
+            help: ArgumentHelp("Seconds SIGTERM waits for open requests before it closes them.", valueName: "seconds"))
+    var shutdownGrace = 10.0
 
     func run() async throws {
         let s = try spool.open()
@@ -28,6 +31,8 @@ struct Serve: AsyncParsableCommand {
         options.port = port
         guard let level = Logger.Level(rawValue: logLevel) else { throw CLIError("--log-level \(logLevel) is not a level") }
         options.logLevel = level
+        guard shutdownGrace >= 0 else { throw CLIError("--shutdown-grace \(shutdownGrace) must be 0 or more seconds") }
+        options.shutdownGrace = shutdownGrace
         // SIGTERM and SIGINT shut the server down gracefully (see `APIServer.run`).
         let shown = host.contains(":") ? "[\(options.host)]" : options.host
         do {
