@@ -44,7 +44,18 @@ struct ServeLifecycleTests {
     /// Bytes the server's end of a loopback connection has received and not read yet (`/proc/net/tcp`'s
     /// rx_queue), or nil when there is no such connection.
     static func unread(server: Int, client: Int) -> Int? {
-        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return nil }
+        // Read to the end: the kernel hands out a page at a time, and a file reader that trusts st_size (0
+        // here) or stops after one read sees only the first connections.
+        let fd = open("/proc/net/tcp", O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        let table = String(decoding: bytes, as: UTF8.self)
         let (local, remote) = (String(format: "0100007F:%04X", server), String(format: "0100007F:%04X", client))
         for line in table.split(separator: "\n") {
             let f = line.split(separator: " ")

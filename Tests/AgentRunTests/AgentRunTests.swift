@@ -35,6 +35,12 @@ extension Integration {
         /// A 1 s lease (WorkerTests' `Lease.config`): a crashed worker's run is taken over quickly.
         static let shortLease = "lease: 1s\npoll_interval: 200ms\nsettle: 0s\ngrace: 200ms\nshutdown_grace: 500ms\nkill_grace: 500ms\n"
 
+        /// A job whose agent follows `script` (the scripted provider's list, one item per `- ` line) in ../repo.
+        static func scripted(_ script: String) -> String {
+            "workspace: ../repo\nagent:\n  provider: scripted\n  prompt: x\n  script:\n"
+                + script.split(separator: "\n").map { "    \($0)\n" }.joined()
+        }
+
         static let script = """
             title: Add a CONTRIBUTING file
             workspace: ../repo
@@ -95,19 +101,13 @@ extension Integration {
             let s = try TestSpool(config: "concurrency: 2\nsettle: 0s\npoll_interval: 200ms\n")
             let repo = try s.makeRepository()
             for name in ["a", "b"] {
-                try s.drop("\(name).yaml", """
-                    workspace: ../repo
-                    agent:
-                      provider: scripted
-                      prompt: x
-                      script:
-                        - tool: write_file
-                          args: {path: same.txt, content: "from \(name)\\n"}
-                        - tool: shell
-                          args: {command: "sleep 0.5; echo \(name) > own-\(name).txt"}
-                        - say: ok
-
-                    """)
+                try s.drop("\(name).yaml", Self.scripted("""
+                    - tool: write_file
+                      args: {path: same.txt, content: "from \(name)\\n"}
+                    - tool: shell
+                      args: {command: "sleep 0.5; echo \(name) > own-\(name).txt"}
+                    - say: ok
+                    """))
             }
             #expect(try s.drain() == 0)
             let runs = s.runIDs(in: s.done)
@@ -207,21 +207,15 @@ extension Integration {
             let s = try TestSpool(config: Self.shortLease)
             _ = try s.makeRepository()
             let marker = s.root + "/../turn2"
-            try s.drop("resume.yaml", """
-                workspace: ../repo
-                agent:
-                  provider: scripted
-                  prompt: x
-                  script:
-                    - tool: write_file
-                      args: {path: one.txt, content: "1\\n"}
-                    - tool: shell
-                      args: {command: "echo $$ > \(marker); sleep 60"}
-                    - tool: write_file
-                      args: {path: three.txt, content: "3\\n"}
-                    - say: Done.
-
-                """)
+            try s.drop("resume.yaml", Self.scripted("""
+                - tool: write_file
+                  args: {path: one.txt, content: "1\\n"}
+                - tool: shell
+                  args: {command: "echo $$ > \(marker); sleep 60"}
+                - tool: write_file
+                  args: {path: three.txt, content: "3\\n"}
+                - say: Done.
+                """))
             let a = try s.startWorker()
             #expect(s.wait(timeout: 20) { ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").hasSuffix("\n") })
             a.kill(SIGKILL)
