@@ -41,6 +41,14 @@ struct ServeLifecycleTests {
         #expect(!server.process.logText.contains(Self.escalated), "the graceful shutdown finished by itself:\n\(server.process.logText)")
     }
 
+    /// A grace that is not a number of seconds is refused at start, before anything listens.
+    @Test(arguments: ["-1", "inf", "nan"])
+    func aBadShutdownGraceIsRefused(value: String) throws {
+        let s = try TestSpool()
+        let r = try s.run(["serve", "--listen", "127.0.0.1:0", "--shutdown-grace=\(value)"])
+        #expect(r.status != 0 && r.stderr.contains("must be a number of seconds"), "\(r.stderr)")
+    }
+
     /// Bytes the server's end of a loopback connection has received and not read yet (`/proc/net/tcp`'s
     /// rx_queue), or nil when there is no such connection.
     static func unread(server: Int, client: Int) -> Int? {

@@ -31,7 +31,7 @@ struct Serve: AsyncParsableCommand {
         options.port = port
         guard let level = Logger.Level(rawValue: logLevel) else { throw CLIError("--log-level \(logLevel) is not a level") }
         options.logLevel = level
-        guard shutdownGrace >= 0 else { throw CLIError("--shutdown-grace \(shutdownGrace) must be 0 or more seconds") }
+        guard shutdownGrace >= 0, shutdownGrace.isFinite else { throw CLIError("--shutdown-grace \(shutdownGrace) must be a number of seconds, 0 or more") }
         options.shutdownGrace = shutdownGrace
         // SIGTERM and SIGINT shut the server down gracefully (see `APIServer.run`).
         let shown = host.contains(":") ? "[\(options.host)]" : options.host
