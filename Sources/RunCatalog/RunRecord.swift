@@ -48,7 +48,8 @@ public struct RunRecord: Sendable, Equatable {
             ("labels", .array(s.labels.map(JSON.string))),
             ("queued_at", opt(s.queuedAt)), ("started_at", opt(s.startedAt)), ("finished_at", opt(s.finishedAt)),
             ("duration", s.duration.map(JSON.double) ?? .null), ("reason", opt(s.reason)),
-            ("previous", opt(s.previous)), ("next", opt(s.next)), ("last_seq", .int(s.lastSeq)),
+            ("previous", opt(s.previous)), ("next", opt(s.next)),
+            ("parent", opt(s.parent)), ("children", .array(s.children.map(JSON.string))), ("last_seq", .int(s.lastSeq)),
             ("provider", opt(provider)), ("model", opt(model)), ("tokens", .int(tokens)),
             ("branch", opt(branch)), ("head", opt(head)), ("commits", .int(commits.count)),
         ])

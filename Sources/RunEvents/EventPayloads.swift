@@ -10,6 +10,7 @@ extension EventType {
         public static let fields: [PayloadField<Self>] = [
             .field("name", to: \.name), .field("queued_at", to: \.queuedAt), .field("by", to: \.by),
             .field("previous", to: \.previous), .field("recovered_by", to: \.recoveredBy),
+            .field("parent", to: \.parent), .field("step", to: \.step), .field("key", to: \.key), .field("depth", to: \.depth),
         ]
         public var name: String?
         /// The dropped file's mtime (absent for submitted runs: their `ts` is the queue time).
@@ -17,6 +18,24 @@ extension EventType {
         public var by: String?
         public var previous: String?
         public var recoveredBy: String?
+        /// A spawned child's parent run, the parent's step that spawned it, the spawn key, and how deep it is
+        /// (a parent's own children are at depth 1).
+        public var parent: String?
+        public var step: Int?
+        public var key: String?
+        public var depth: Int?
+        public init() {}
+    }
+
+    /// `child.spawned`: a child this run spawned.
+    public struct ChildSpawned: EventPayload, Equatable {
+        public static let type = EventType.childSpawned
+        public static let fields: [PayloadField<Self>] = [
+            .field("child", to: \.child), .field("step", to: \.step), .field("key", to: \.key),
+        ]
+        public var child: String?
+        public var step: Int?
+        public var key: String?
         public init() {}
     }
 

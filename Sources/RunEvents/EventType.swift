@@ -8,7 +8,8 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
     // MARK: Queue and ownership
 
     /// Submitted, or first seen by the worker that claimed a dropped file: `name`, `name_b64`?, `queued_at`?,
-    /// `by`?, `previous`? (the run this one retries), `recovered_by`? (a reaper wrote it from the lease).
+    /// `by`?, `previous`? (the run this one retries), `recovered_by`? (a reaper wrote it from the lease);
+    /// a spawned child adds `parent`, `step` (the parent's step that spawned it), `key` and `depth`.
     case queued
     /// A worker won the claim: `attempt`, `worker`, `host`, `pid`; `claimed_at` and `recovered_by` when a
     /// reaper wrote it from the lease.
@@ -40,6 +41,10 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
     case stopRequested = "stop.requested"
     /// A problem preparing the run, or a job file that changed under it: `message`, `retry_in`?.
     case error
+
+    /// On the parent, once per child it spawned, written by the parent's worker when the spawning step ends:
+    /// `child`, `step`, `key`.
+    case childSpawned = "child.spawned"
 
     // MARK: Agent steps
 

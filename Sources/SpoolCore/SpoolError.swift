@@ -12,6 +12,8 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
     case wrongState(run: String, state: RunState, wanted: String)
     case ambiguous(String, [String])
     case eventLog(SysError, run: RunID)
+    /// A spawn would go over one of the runner's limits (`max_depth`, `max_children`).
+    case spawnLimit(parent: RunID, limit: String, value: Int, detail: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
         case .runNotFound(let r): return "no run or queued job named \(r); list runs with `agent-runner ls`"
         case .wrongState(let r, let s, let wanted): return "run \(r) is \(s.rawValue); \(wanted)"
         case .ambiguous(let r, let c): return "\(r) matches several runs (\(c.prefix(5).joined(separator: ", "))); give more of the id"
+        case .spawnLimit(let p, let limit, let value, let detail):
+            return "run \(p) cannot spawn another child: \(limit) is \(value) and \(detail); spawn fewer or flatter children"
         case .eventLog(let e, let r): return "cannot write events for run \(r): \(e). The run is left in cur/ and will be requeued when its lease expires; free disk space or fix the file system"
         }
     }

@@ -26,6 +26,8 @@ extension RunExecutor {
             return .lost
         }
         var fields: [(String, JSON)] = failure.map { [("reason", .string($0))] } ?? []
+        // Children spawned where no shell step ended afterwards (an agent's `shell` call) are named now.
+        for spawned in spooler.unrecordedSpawns(ctx.run) { _ = emit(ctx, .childSpawned, spawned) }
         if let git = prepared.git {
             let title = prepared.job.title ?? "agent run"
             let subject = switch status {

@@ -66,6 +66,8 @@ struct ShellStep: StepKind {
         let relative = String(base.dropFirst(artifacts.display.count + 1))
         fields.append(("artifacts", .array([.string(relative + ".stdout"), .string(relative + ".stderr")])))
         if ctx.isLost { return .lost }
+        // Children the step spawned (`agent-runner spawn`) are named on the parent before its step ends.
+        for spawned in spooler.unrecordedSpawns(ctx.run) { _ = emit(.childSpawned, spawned) }
         guard emit(.stepFinished, fields) else { return ctx.isLost ? .lost : .logFailed }
         if ctx.isShuttingDown && !result.succeeded { return .shutdown }
         if result.terminated && ctx.control.refresh().stopFile { return .stopped("stopped during step \(index)") }

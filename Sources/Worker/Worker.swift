@@ -274,6 +274,7 @@ public final class Worker: Sendable {
         for run in recovery.requeued { logger.notice("requeued \(run): its lease expired") }
         for run in recovery.failed { logger.warning("failed \(run): its lease expired and max_attempts is used up") }
         for run in recovery.rolledForward { logger.notice("completed an interrupted move of \(run)") }
+        for run in recovery.spawnsCompleted { logger.notice("queued \(run): its parent's spawn was cut short") }
         for err in recovery.errors { logger.error("recovery: \(err)") }
     }
 

@@ -59,6 +59,37 @@ import TestSupport
         #expect(queued.count == 1)
     }
 
+    /// A running parent's children, from its ledger: delivered ones as rows that name their parent, one whose
+    /// spawn was cut before delivery by id with `state: null`; a spawn repeated with the same key adds nothing.
+    @Test func childrenComeFromTheLedger() async throws {
+        let spooler = Spooler(spool: spool)
+        try Sys.writeFile(spool.new.appending("parent.yaml"), Array("steps:\n  - run: 'true'\n".utf8))
+        let parent = try #require(try spooler.claim(name: Array("parent.yaml".utf8)))
+        let job = Array("steps:\n  - run: echo child\n".utf8)
+        let a = try spooler.spawn(job, parent: parent.id, step: 1, key: "a", name: Array("a.yaml".utf8))
+        let again = try spooler.spawn(job, parent: parent.id, step: 1, key: "a", name: Array("a.yaml".utf8))
+        #expect(!a.alreadySpawned && again.alreadySpawned && again.child == a.child)
+        let cut = RunID.child(of: parent.id, step: 1, key: "cut")
+        try Sys.writeFile(spool.spawnStage(cut), job)
+        try Sys.link(spool.spawnStage(cut), spool.ledgerEntry(parent.id, cut))
+        #expect(spooler.children(of: parent.id) == [a.child, cut].sorted())
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/api/v1/runs/\(parent.id)/children", method: .get, headers: Self.local) { response in
+                #expect(response.status == .ok)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                let rows = try #require(body?["children"] as? [[String: Any]])
+                #expect(rows.count == 2)
+                let delivered = rows.first { $0["id"] as? String == a.child.rawValue }
+                #expect(delivered?["parent"] as? String == parent.id.rawValue && delivered?["state"] as? String == "queued")
+                let pending = rows.first { $0["id"] as? String == cut.rawValue }
+                #expect(pending?["state"] is NSNull && pending?["parent"] as? String == parent.id.rawValue)
+            }
+            try await client.execute(uri: "/api/v1/runs/20260101T000000000Z-0000000000-nohost/children", method: .get, headers: Self.local) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
     @Test func anUnknownRunIsNotFound() async throws {
         try await app().test(.router) { client in
             try await client.execute(uri: "/api/v1/runs/20260101T000000000Z-0000000000-nohost", method: .get, headers: Self.local) { response in

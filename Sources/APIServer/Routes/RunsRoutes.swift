@@ -20,6 +20,7 @@ struct RunsRoutes: Sendable {
         api.get("runs") { request, _ in try list(request) }
         api.post("runs") { request, _ in try await create(request) }
         api.get("runs/:id") { _, context in try detail(try runID(context)) }
+        api.get("runs/:id/children") { _, context in try children(try runID(context)) }
         api.get("runs/:id/events") { request, context in try events(request, try runID(context)) }
         api.get("runs/:id/artifacts") { _, context in try artifactList(try runID(context)) }
         api.get("runs/:id/artifacts/**") { request, context in try artifact(request, try runID(context)) }
@@ -82,6 +83,16 @@ struct RunsRoutes: Sendable {
         let bytes = (try? Sys.readFile(spool.jobFile(run, in: folder), limit: JobLoader.maxFileSize + 1)) ?? []
         fields.append(("job", .string(String(decoding: bytes, as: UTF8.self))))
         return Reply.json(.object(fields))
+    }
+
+    /// The children the run spawned, from its ledger (`children/RUN/`), each as its list row. A child whose
+    /// spawn was cut before its job reached `new/` (recovery delivers it) is listed by id with `state: null`.
+    func children(_ run: RunID) throws(APIError) -> Response {
+        guard catalog.record(run) != nil else { throw .notFound("no run \(run) in this spool") }
+        let rows: [JSON] = spooler.children(of: run).map { child in
+            catalog.record(child)?.json ?? .object([("id", .string(child.rawValue)), ("state", .null), ("parent", .string(run.rawValue))])
+        }
+        return Reply.json(.object([("children", .array(rows))]))
     }
 
     // MARK: create

@@ -17,6 +17,8 @@ struct List: ParsableCommand {
     var label: String?
     @Option(help: "Only runs whose job file was dropped under this name (for example hello.yaml).")
     var name: String?
+    @Option(help: ArgumentHelp("Only the children this run spawned (a run id or a unique prefix).", valueName: "run"))
+    var parent: String?
     @Option(help: "At most this many runs.")
     var limit: Int?
     @Flag(help: "Print JSON (an array of run summaries).")
@@ -30,6 +32,10 @@ struct List: ParsableCommand {
         if let status { runs = runs.filter { $0.status == status } }
         if let label { runs = runs.filter { $0.labels.contains(label) } }
         if let name { runs = runs.filter { $0.name == name } }
+        if let parent {
+            guard case .run(let id, _) = try RunIndex(spool: s).resolve(parent) else { throw CLIError("\(parent) is a queued file: it has no children yet") }
+            runs = runs.filter { $0.parent == id.rawValue }
+        }
         if let limit { runs = Array(runs.prefix(limit)) }
         if json { try printJSON(runs); return }
         if quiet { runs.forEach { print($0.id ?? $0.name) }; return }

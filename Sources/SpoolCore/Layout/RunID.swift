@@ -29,6 +29,18 @@ public struct RunID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     private init(unchecked: String) { rawValue = unchecked }
 
+    /// The id of the child that `parent` spawns from step `step` under `key`: the same three always give the
+    /// same id, so a parent that runs its step again (after a crash, a takeover or a replay) names the same
+    /// child and the spawn ledger sees it was spawned already. The parent's time and host keep the child next
+    /// to its parent in listings; 40 bits of SHA-256 over parent, step and key tell its children apart.
+    public static func child(of parent: RunID, step: Int, key: String) -> RunID {
+        let digest = SHA256.digest(Array("\(parent.rawValue)\u{0}\(step)\u{0}\(key)".utf8))
+        let hex = digest.prefix(5).map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
+        let b = Array(parent.rawValue.utf8)
+        let time = String(decoding: b[0..<19], as: UTF8.self), host = String(decoding: b[31...], as: UTF8.self)
+        return RunID(unchecked: "\(time)-\(hex)-\(host)")
+    }
+
     public var description: String { rawValue }
     public static func < (a: RunID, b: RunID) -> Bool { a.rawValue < b.rawValue }
 

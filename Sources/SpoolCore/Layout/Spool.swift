@@ -14,6 +14,9 @@ public struct Spool: Sendable {
     public let control: FilePath
     public let workers: FilePath
     public let clockDir: FilePath
+    /// One ledger folder per parent run: `children/PARENT/CHILD.yaml`, a hard link to each child's job file
+    /// (see `Spooler.spawn`).
+    public let children: FilePath
 
     public init(root: String) {
         self.root = FilePath(root)
@@ -24,6 +27,7 @@ public struct Spool: Sendable {
         control = self.root.appending("control")
         workers = self.root.appending("workers")
         clockDir = self.root.appending(".clock")
+        children = self.root.appending("children")
     }
 
     public var configFile: FilePath { root.appending("config.yaml") }
@@ -32,7 +36,7 @@ public struct Spool: Sendable {
     public func create() throws(SpoolError) {
         do {
             try Sys.mkdirs(root)
-            for dir in [tmp, new, cur, done, control, workers, clockDir] { try Sys.mkdir(dir) }
+            for dir in [tmp, new, cur, done, control, workers, clockDir, children] { try Sys.mkdir(dir) }
         } catch { throw .io(error, hint: "check that the spool's parent folder exists and is writable") }
     }
 
@@ -43,8 +47,8 @@ public struct Spool: Sendable {
                 throw .notASpool(root.display)
             }
         }
-        // control/, workers/ and .clock/ arrived later than the four maildir folders: add them quietly.
-        for dir in [control, workers, clockDir] { try? Sys.mkdir(dir) }
+        // control/, workers/, .clock/ and children/ arrived later than the four maildir folders: add them quietly.
+        for dir in [control, workers, clockDir, children] { try? Sys.mkdir(dir) }
     }
 
     /// Reads `config.yaml`; a missing file means defaults.
@@ -87,6 +91,11 @@ public struct Spool: Sendable {
     public func controlFile(_ run: RunID, _ kind: ControlKind) -> FilePath { control.appending("\(run).\(kind.rawValue)") }
     public func probeFile(_ actor: Actor) -> FilePath { clockDir.appending(actor.id) }
     public func workerFile(_ actor: Actor) -> FilePath { workers.appending("\(actor.id).json") }
+    /// The spawn ledger of a parent run: one hard link per child it ever spawned.
+    public func ledgerDir(_ parent: RunID) -> FilePath { children.appending(parent.rawValue) }
+    public func ledgerEntry(_ parent: RunID, _ child: RunID) -> FilePath { ledgerDir(parent).appending("\(child).yaml") }
+    /// Where a spawn stages its child's job file; the one rename out of here delivers the child.
+    public func spawnStage(_ child: RunID) -> FilePath { tmp.appending("\(child).yaml") }
 }
 
 public enum RunState: String, Sendable, CaseIterable, Codable {

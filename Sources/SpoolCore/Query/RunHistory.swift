@@ -14,6 +14,11 @@ public struct RunHistory: Sendable, Equatable {
     public private(set) var previous: String?
     /// The run that retries this one.
     public private(set) var next: String?
+    /// The run that spawned this one, and how deep it is under the first run that spawned (0: not spawned).
+    public private(set) var parent: String?
+    public private(set) var depth = 0
+    /// The children this run spawned, in the order it spawned them (`child.spawned`).
+    public private(set) var children: [String] = []
 
     // Ownership
     /// How many `claimed` events there are: the attempts made so far (a reaper counts them to decide
@@ -120,6 +125,8 @@ public struct RunHistory: Sendable, Equatable {
             if let n = q.name { name = n }
             if queuedAt == nil { queuedAt = q.queuedAt ?? ts }
             if let p = q.previous { previous = p }
+            if let p = q.parent { parent = p }
+            if let d = q.depth { depth = d }
         case .claimed:
             let c = EventType.Claimed(json: e.json)
             claims += 1
@@ -153,6 +160,8 @@ public struct RunHistory: Sendable, Equatable {
             head = f.head ?? head
         case .requeued: worker = nil
         case .retried: next = e["next"]?.stringValue
+        case .childSpawned:
+            if let c = EventType.ChildSpawned(json: e.json).child, !children.contains(c) { children.append(c) }
         case .agentStarted:
             let a = EventType.AgentStarted(json: e.json)
             provider = a.provider ?? provider

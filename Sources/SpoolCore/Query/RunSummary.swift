@@ -19,12 +19,15 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var reason: String?
     public var previous: String?
     public var next: String?
+    /// The run that spawned this one, and the children this one spawned (`agent-runner spawn`).
+    public var parent: String?
+    public var children: [String]
     public var lastSeq: Int
 
     enum CodingKeys: String, CodingKey {
         case id, name, state, status, title, attempt, paused, worker, labels
         case queuedAt = "queued_at", startedAt = "started_at", finishedAt = "finished_at"
-        case duration, reason, previous, next
+        case duration, reason, previous, next, parent, children
         case lastSeq = "last_seq"
     }
 
@@ -35,6 +38,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         attempt = 0
         paused = false
         labels = []
+        children = []
         lastSeq = 0
     }
 
@@ -52,6 +56,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         if queuedAt == nil { queuedAt = h.queuedAt }
         previous = h.previous ?? previous
         next = h.next ?? next
+        parent = h.parent ?? parent
+        children = h.children
         attempt = h.attempt
         worker = h.worker
         paused = h.paused

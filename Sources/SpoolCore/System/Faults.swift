@@ -64,4 +64,8 @@ public enum CrashPoint: String, Sendable, CaseIterable {
     case requeueCompanionsMoved = "requeue.companions-moved"
     case requeueJobMoved = "requeue.job-moved"
     case stepStarted = "run.step-started"
+    case spawnEventWritten = "spawn.event-written"
+    case spawnStaged = "spawn.staged"
+    case spawnLinked = "spawn.linked"
+    case spawnDelivered = "spawn.delivered"
 }

@@ -8,6 +8,8 @@ public struct RecoveryReport: Sendable, Equatable {
     public var failed: [RunID] = []
     public var rolledForward: [RunID] = []
     public var relinked: [RunID] = []
+    /// Children whose spawn was cut between its link and its rename, delivered now.
+    public var spawnsCompleted: [RunID] = []
     public var removedLeftovers: [String] = []
     public var errors: [String] = []
     public init() {}
@@ -25,6 +27,7 @@ extension Spooler {
     /// - job alone (someone deleted its lease): give it a fresh lease, so it is reaped if nobody owns it.
     /// - no job: leftovers of a move that already committed; companions follow the job file, stale
     ///   leases and tokens are removed.
+    /// Then spawns cut between their link and their rename are delivered (`completeCutSpawns`).
     ///
     /// `sparing` holds the lease inodes the calling worker itself holds and renews: those are never reaped
     /// by their own worker, however their mtimes look.
@@ -43,6 +46,7 @@ extension Spooler {
             do { try recover(run, suffixes: Set(suffixes), now: now, sparing: held, report: &report) }
             catch { report.errors.append("\(run): \(error)") }
         }
+        completeCutSpawns(now: now, report: &report)
         return report
     }
 

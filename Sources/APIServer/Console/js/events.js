@@ -14,6 +14,7 @@ export const EV = Object.freeze({
   resumed: 'resumed',
   stopRequested: 'stop.requested',
   error: 'error',
+  childSpawned: 'child.spawned',
   agentStarted: 'agent.started',
   agentResumed: 'agent.resumed',
   llmRequest: 'llm.request',
