@@ -37,7 +37,7 @@ public struct Job: Sendable, Equatable {
     }
 }
 
-/// One step of a job: a shell command or an agent loop.
+/// One step of a job: a shell command, an agent loop, or a wait for the run's children.
 public struct Step: Sendable, Equatable {
     public var name: String?
     public var action: Action
@@ -52,12 +52,40 @@ public struct Step: Sendable, Equatable {
         /// A shell command; never empty.
         case shell(String)
         case agent(AgentSpec)
+        /// Park the run (no worker slot, no lease) until its children are finished.
+        case wait(WaitMode)
     }
+
+    /// How many of the children a run spawned so far a `wait:` step waits for.
+    public enum WaitMode: Sendable, Equatable, CustomStringConvertible {
+        case all, any
+        case atLeast(Int)
+        public var description: String {
+            switch self {
+            case .all: "all"
+            case .any: "any"
+            case .atLeast(let n): "\(n)"
+            }
+        }
+        /// How many of `total` children must have finished.
+        public func needed(of total: Int) -> Int {
+            switch self {
+            case .all: total
+            case .any: min(1, total)
+            case .atLeast(let n): min(n, total)
+            }
+        }
+    }
+
+    /// A `wait:` step without a `timeout:` gives up after this long: no wait hangs for ever.
+    public static let defaultWaitTimeout: Double = 3600
 
     /// The shell command, for a shell step.
     public var run: String? { if case .shell(let c) = action { return c }; return nil }
     /// The agent settings, for an agent step.
     public var agent: AgentSpec? { if case .agent(let a) = action { return a }; return nil }
+    /// The wait mode, for a `wait:` step.
+    public var wait: WaitMode? { if case .wait(let w) = action { return w }; return nil }
 
     public init(name: String? = nil, run: String, timeout: Double? = nil, continueOnError: Bool = false, line: Int) {
         self.init(name: name, action: .shell(run), timeout: timeout, continueOnError: continueOnError, line: line)

@@ -127,12 +127,13 @@ struct JobDecoder {
 
     func step(_ node: YAMLNode, number: Int) throws(JobError) -> Step {
         let field = "step \(number)"
-        let entries = try d.mapping(node, field: field, expected: "a step mapping with a `run:` command or an `agent:`",
+        let entries = try d.mapping(node, field: field, expected: "a step mapping with a `run:` command, an `agent:` or a `wait:`",
                                     allowed: JobSchema.stepKeys, reserved: JobSchema.reservedStepKeys,
                                     reservedContext: " (step key)")
         var name: String?
         var run: String?
         var agent: AgentSpec?
+        var wait: Step.WaitMode?
         var timeout: Double?
         var continueOnError = false
         for (key, pair) in entries {
@@ -141,22 +142,38 @@ struct JobDecoder {
             case "name": name = try d.string(v, field: "\(field) name")
             case "run": run = try d.string(v, field: "\(field) run", nonEmpty: true)
             case "agent": agent = try AgentDecoder(d: d).agent(v, field: "\(field) agent")
+            case "wait": wait = try waitMode(v, field: "\(field) wait")
             case "timeout": timeout = try d.duration(v, field: "\(field) timeout")
             case "continue_on_error": continueOnError = try d.bool(v, field: "\(field) continue_on_error")
             default: break
             }
         }
-        let action: Step.Action
-        switch (run, agent) {
-        case (let run?, nil): action = .shell(run)
-        case (nil, let agent?): action = .agent(agent)
-        case (_?, _?):
-            throw d.error(.invalidValue, at: node.mark, "\(field) has both \"run\" and \"agent\"",
-                          expected: "one step per command: split them into two steps")
-        case (nil, nil):
-            throw d.error(.missingKey, at: node.mark, "\(field) has no \"run\" command and no \"agent\"",
-                          expected: "a `run:` shell command or an `agent:` mapping")
+        let given = [run.map { Step.Action.shell($0) }, agent.map { .agent($0) }, wait.map { .wait($0) }].compactMap { $0 }
+        let kinds = ["run", "agent", "wait"].filter { entries.map(\.key).contains($0) }
+        guard given.count == 1, let action = given.first else {
+            if given.isEmpty {
+                throw d.error(.missingKey, at: node.mark, "\(field) has no \"run\" command, no \"agent\" and no \"wait\"",
+                              expected: "a `run:` shell command, an `agent:` mapping or a `wait:` (all, any or a number)")
+            }
+            let quoted = kinds.map { "\"\($0)\"" }
+            throw d.error(.invalidValue, at: node.mark, "\(field) has \(quoted.count == 2 ? "both " : "")\(quoted.dropLast().joined(separator: ", ")) and \(quoted.last ?? "")",
+                          expected: "one thing per step: split them into separate steps")
         }
         return Step(name: name, action: action, timeout: timeout, continueOnError: continueOnError, line: node.mark.line)
+    }
+
+    /// `wait: all`, `wait: any` or `wait: N` (N ≥ 1): how many of the children spawned so far to wait for.
+    func waitMode(_ node: YAMLNode, field: String) throws(JobError) -> Step.WaitMode {
+        let expected = "all, any, or a number of children (1 or more)"
+        guard let text = node.scalarText else { throw d.wrongType(node, field: field, expected: expected) }
+        switch text {
+        case "all": return .all
+        case "any": return .any
+        default:
+            guard let n = Int(text), n >= 1 else {
+                throw d.error(.invalidValue, at: node.mark, "\(field) must be all, any or a number of children, not \"\(text)\"", expected: expected)
+            }
+            return .atLeast(n)
+        }
     }
 }

@@ -91,7 +91,7 @@ public final class RunCatalog: Sendable {
         var inotify: Inotify? = nil
         if watch, let i = try? Inotify() {
             let mask = UInt32(IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_MODIFY | IN_CREATE | IN_DELETE)
-            for dir in [spool.new, spool.cur, spool.done, spool.control] { _ = try? i.addWatch(dir, mask: mask) }
+            for dir in [spool.new, spool.cur, spool.wait, spool.done, spool.control] { _ = try? i.addWatch(dir, mask: mask) }
             inotify = i
         }
         self.inotify = inotify
@@ -105,11 +105,11 @@ public final class RunCatalog: Sendable {
         return state.withLock { s in
             // One pass over a contiguous array; counts in fixed slots, matches as indices, records copied
             // only for the page.
-            var byState = [0, 0, 0], paused = 0
+            var byState = [0, 0, 0, 0], paused = 0
             var byStatus = [Int](repeating: 0, count: RunStatus.allCases.count)
             var matched: [Int] = []
             let needle = q.text?.lowercased() ?? ""
-            let stateOrder = [RunState.queued, .running, .done]
+            let stateOrder = [RunState.queued, .running, .done, .waiting]
             let needleBytes = Array(needle.utf8)
             for i in s.entries.indices {
                 let st = s.entries[i].record.summary.state
@@ -124,7 +124,7 @@ public final class RunCatalog: Sendable {
                 matched.append(i)
             }
             let page = matched.dropFirst(q.offset).prefix(q.limit).map { s.entries[$0].record }
-            let counts = [("queued", byState[0]), ("running", byState[1]), ("paused", paused), ("done", byState[2])]
+            let counts = [("queued", byState[0]), ("running", byState[1]), ("paused", paused), ("waiting", byState[3]), ("done", byState[2])]
                 + zip(RunStatus.allCases, byStatus).map { ($0.rawValue, $1) }
             return Page(runs: page, total: matched.count, counts: counts)
         }
@@ -207,7 +207,7 @@ public final class RunCatalog: Sendable {
         apply(found: found, controls: controls, scope: keys)
     }
 
-    /// Lists `new/ cur/ done/ control/` and reconciles the index with them. Runs on start, after an
+    /// Lists `new/ cur/ wait/ done/ control/` and reconciles the index with them. Runs on start, after an
     /// inotify overflow, and periodically from `serve` (other hosts' writes show up only this way).
     /// `folders` limits the listing (finished runs rarely change, and listing 10,000 of them costs);
     /// a run that left the listed folders is looked up wherever it went, so it never drops out.
@@ -217,7 +217,7 @@ public final class RunCatalog: Sendable {
 
     private func rescanLocked(_ folders: Set<RunState>) {
         var found: [String: (RunState, [UInt8])] = [:]
-        for st in [RunState.queued, .running, .done] where folders.contains(st) {
+        for st in [RunState.queued, .running, .waiting, .done] where folders.contains(st) {
             for entry in (try? Sys.listDirectory(spool.folder(st))) ?? [] where JobName.isJob(entry.name) {
                 guard entry.kind == .regular || entry.kind == .unknown else { continue }
                 if let run = JobName.runID(entry.name) {

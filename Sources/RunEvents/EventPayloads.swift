@@ -39,6 +39,20 @@ extension EventType {
         public init() {}
     }
 
+    /// `wait.released`: why a parked run went back to the queue.
+    public struct WaitReleased: EventPayload, Equatable {
+        public static let type = EventType.waitReleased
+        public static let fields: [PayloadField<Self>] = [
+            .field("step", to: \.step), .field("reason", to: \.reason), .field("finished", to: \.finished),
+            .field("needed", to: \.needed),
+        ]
+        public var step: Int?
+        public var reason: String?
+        public var finished: Int?
+        public var needed: Int?
+        public init() {}
+    }
+
     /// `claimed`: which worker holds the run, for which attempt.
     public struct Claimed: EventPayload, Equatable {
         public static let type = EventType.claimed

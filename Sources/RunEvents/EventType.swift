@@ -26,7 +26,8 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
     /// An attempt read its job: `title`?, `attempt`, `steps`, `priority`, `labels`?, `job_bytes`,
     /// `job_sha256`, `workspace`.
     case started
-    /// `step`, `name`, `line`, and `command` (shell steps) or `kind: "agent"`, `provider`, `model`.
+    /// `step`, `name`, `line`, and `command` (shell steps), `kind: "agent"`, `provider`, `model`, or
+    /// `kind: "wait"`, `wait` (all, any or N).
     case stepStarted = "step.started"
     /// A slice of a step's output: `step`, `stream` (`stdout`/`stderr`), `text`.
     case stepOutput = "step.output"
@@ -45,6 +46,13 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
     /// On the parent, once per child it spawned, written by the parent's worker when the spawning step ends:
     /// `child`, `step`, `key`.
     case childSpawned = "child.spawned"
+
+    /// A `wait:` step parked the run in `wait/`: `step`, `wait` (all, any or N), `needed`, `children`,
+    /// `deadline` (on the file system's clock), `timeout`.
+    case waitStarted = "wait.started"
+    /// A parked run went back to `new/`: `step`, `reason` (`met`, `deadline`, `stopped`), `finished`, `needed`,
+    /// `children` (`id`, `status`), `by`, `recovered_by`?.
+    case waitReleased = "wait.released"
 
     // MARK: Agent steps
 

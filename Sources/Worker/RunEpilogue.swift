@@ -16,6 +16,7 @@ extension RunExecutor {
         case .failed(let why): (status, failure) = (.failed, why)
         case .stopped(let why): (status, failure) = (.stopped, why)
         case .shutdown: return await requeue(ctx, git: prepared.git)
+        case .park(let condition, let timeout): return await park(ctx, git: prepared.git, condition, timeout: timeout)
         case .lost: return .lost
         case .logFailed: return abandon(ctx)
         }
@@ -124,6 +125,35 @@ extension RunExecutor {
             logger.error("cannot requeue \(ctx.run.id): \(error); it is requeued by another worker once its lease expires")
             return .logFailed
         }
+    }
+
+    /// A `wait:` step parks the run: the work so far is committed (the next claim, perhaps on another host,
+    /// reopens the same worktree), then the run moves to `wait/` and this worker lets go of it.
+    func park(_ ctx: RunContext, git: GitSession?, _ condition: WaitCondition, timeout: Double) async -> RunEnd {
+        if ctx.isLost || spooler.checkLease(ctx.run) == .lost {
+            ctx.markLost()
+            return .lost
+        }
+        if let git, case .success(let info?) = git.commit(subject: "Waiting for children (step \(condition.step))") {
+            _ = emit(ctx, .gitCommit, GitSession.commitFields(info, branch: git.worktree.branch, extra: []))
+        }
+        // The slot stays taken until the run has left cur/ (no `workDone` first): the park is a few renames.
+        ctx.markEnding()
+        let spooler = self.spooler
+        let outcome = await Blocking.run { () throws(SpoolError) -> Bool in
+            try spooler.park(ctx.run, condition, timeout: timeout)
+        }
+        do {
+            guard try outcome.get() else { return .lost }
+        } catch {
+            logger.error("cannot park \(ctx.run.id): \(error); it is requeued once its lease expires")
+            return .logFailed
+        }
+        logger.info("\(ctx.run.displayName) waits for \(condition.needed) of \(condition.children.count) children",
+                    metadata: ["run": "\(ctx.run.id)"])
+        // Its children may all have finished while it parked: look once now rather than at the next poll.
+        spooler.releaseReady()
+        return .parked
     }
 
     /// The run cannot be logged: leave it in cur/ with its lease, which nobody renews now, so another

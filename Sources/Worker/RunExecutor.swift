@@ -11,6 +11,8 @@ enum RunEnd: Sendable {
     case finished(RunStatus)
     /// Given back to `new/` (worker shutdown).
     case requeued
+    /// Parked in `wait/` by a `wait:` step.
+    case parked
     /// Another worker took the run over; nothing was written.
     case lost
     /// Its events, or its claim (fsync of cur/), could not be written; it stays in cur/ until its lease goes stale.
@@ -46,14 +48,17 @@ struct RunExecutor: Sendable {
         let emit: @Sendable (EventType, [(String, JSON)]) -> Bool = { self.emit(ctx, $0, $1) }
         let git = prepared.git
         let commitEachStep = prepared.commitMode == .step
+        // Only a job with a `wait:` step reads its history back: to go on after a released wait.
+        let release = prepared.job.steps.contains { $0.wait != nil } ? RunHistory.read(ctx.run.events.path).lastRelease : nil
         let kinds: [any StepKind] = [
             ShellStep(spooler: spooler, options: options, ctx: ctx, emit: emit),
+            WaitStep(spooler: spooler, ctx: ctx, emit: emit, release: release),
             AgentStep(options: options, ctx: ctx, emit: emit, afterTurn: { step, turn, summary in
                 if commitEachStep { self.commit(ctx, git, "Step \(step), turn \(turn): \(summary)", nil, [("step", .int(step)), ("turn", .int(turn))]) }
             }),
         ]
         return StepSequencer(ctx: ctx, kinds: kinds, emit: emit, commit: { self.commit(ctx, git, $0, $1, $2) },
-                             commitEachStep: commitEachStep)
+                             commitEachStep: commitEachStep, resumeAt: release?.step)
     }
 
     // MARK: events

@@ -12,7 +12,7 @@ struct ShellStep: StepKind {
     let ctx: RunContext
     let emit: @Sendable (EventType, [(String, JSON)]) -> Bool
 
-    func handles(_ step: Step) -> Bool { step.agent == nil }
+    func handles(_ step: Step) -> Bool { step.run != nil }
     func defaultName(index: Int) -> String { "step \(index)" }
 
     func run(_ step: Step, _ context: StepContext) async -> StepOutcome {

@@ -13,6 +13,8 @@ enum StepOutcome: Sendable, Equatable {
     case lost
     /// Its events cannot be written: the run stays in cur/ until its lease goes stale.
     case logFailed
+    /// A `wait:` step: the run is parked in `wait/` until this holds.
+    case park(WaitCondition, timeout: Double)
 }
 
 /// What a step gets from its run.
@@ -47,11 +49,16 @@ struct StepSequencer: Sendable {
     let commit: @Sendable (String, String?, [(String, JSON)]) -> Void
     let commitEachStep: Bool
 
+    /// The `wait:` step this claim goes on after (from the run's last `wait.released`): the steps before it
+    /// ran in an earlier claim and never run again.
+    let resumeAt: Int?
+
     /// `.succeeded` once every step ran (or failed with `continue_on_error`), else the first other outcome.
     func run(_ run: PreparedRun) async -> StepOutcome {
         let job = run.job, deadline = run.deadline
         for (offset, step) in job.steps.enumerated() {
             let index = offset + 1
+            if let resumeAt, index < resumeAt { continue }
             if let stop = await gate(before: index) { return stop }
             if let deadline, monotonicNow() >= deadline {
                 return .failed("the run timed out after \(Duration.format(job.timeout!)) (job timeout)")

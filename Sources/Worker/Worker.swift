@@ -19,6 +19,8 @@ public final class Worker: Sendable {
         case watch(WatchSignal)
         /// A file in `control/` was created, written or removed (inotify only; each run also polls its own).
         case control(WatchSignal)
+        /// A job file arrived in `done/` (inotify only; the poll's recovery pass releases waits too).
+        case finished(WatchSignal)
         case runEnded(ClaimKey, RunEnd)
         /// The run's work is over; it is finishing (fsync and moves) and no longer takes a slot.
         case workDone(ClaimKey)
@@ -51,6 +53,7 @@ public final class Worker: Sendable {
             return 1
         }
         let controlWatcher = startControlWatcher()
+        let doneWatcher = startDoneWatcher()
         let signals = installSignalHandlers()
         let heartbeatEvery = max(0.05, min(options.config.lease / 3, 1.0))
         keeper.start { [post] in post.yield(.tick) }
@@ -88,12 +91,16 @@ public final class Worker: Sendable {
                     for ctx in loop.running.values where ctx.run.id.rawValue == run { ctx.control.refresh() }
                 case .control(.rescan(let reason)):
                     if reason == .overflow { for ctx in loop.running.values { ctx.control.refresh() } }
+                case .finished:
+                    // A run finished (here or in another process on this host): a parent waiting for it may go on.
+                    report(released: spooler.releaseReady())
                 case .workDone(let claim):
                     if let ctx = loop.running.removeValue(forKey: claim) { loop.finishing[claim] = ctx }
                 case .runEnded(let claim, let end):
                     loop.running[claim] = nil
                     loop.finishing[claim] = nil
                     if case .logFailed = end { loop.hadErrors = true }
+                    if case .finished = end { report(released: spooler.releaseReady()) }
                 case .tick:
                     _ = spoolIsHere(&loop, watcher: watcher)
                     heartbeat(&loop)
@@ -122,6 +129,7 @@ public final class Worker: Sendable {
         keeper.stop()
         watcher.stop()
         controlWatcher?.stop()
+        doneWatcher?.stop()
         signals.forEach { $0.cancel() }
         try? Sys.unlink(spool.workerFile(spooler.actor))
         logger.info("worker stopped", metadata: ["worker": "\(spooler.actor.id)"])
@@ -211,15 +219,16 @@ public final class Worker: Sendable {
         loop.scannedSinceIdle = true
     }
 
-    /// True when nothing is queued or running anywhere in the spool, and no interrupted transition is
-    /// waiting in `cur/` for recovery (a lease or token left by a crash): used by `--drain`.
+    /// True when nothing is queued, running or parked anywhere in the spool, and no interrupted transition is
+    /// waiting in `cur/` or `wait/` for recovery (a lease or token left by a crash): used by `--drain`. A
+    /// parked run keeps a drain going until it is released (its children finish or its deadline passes).
     func spoolIsEmpty() -> Bool {
-        for dir in [spooler.spool.new, spooler.spool.cur] {
+        for dir in [spooler.spool.new, spooler.spool.cur, spooler.spool.wait] {
             guard let entries = try? Sys.listDirectory(dir) else { return false }
             for entry in entries {
                 if JobName.isJob(entry.name) {
                     if (try? Sys.lstat(dir.appending(bytes: entry.name)))?.isRegular == true { return false }
-                } else if dir == spooler.spool.cur && Spool.isTransitionLeftover(entry.name) {
+                } else if dir != spooler.spool.new && Spool.isTransitionLeftover(entry.name) {
                     return false
                 }
             }
@@ -275,7 +284,30 @@ public final class Worker: Sendable {
         for run in recovery.failed { logger.warning("failed \(run): its lease expired and max_attempts is used up") }
         for run in recovery.rolledForward { logger.notice("completed an interrupted move of \(run)") }
         for run in recovery.spawnsCompleted { logger.notice("queued \(run): its parent's spawn was cut short") }
+        for run in recovery.releasesCompleted { logger.notice("completed an interrupted release of \(run) from wait/") }
+        report(released: recovery.released)
         for err in recovery.errors { logger.error("recovery: \(err)") }
+    }
+
+    func report(released: [RunID]) {
+        for run in released { logger.info("released \(run) from wait/", metadata: ["run": "\(run)"]) }
+    }
+
+    /// inotify on `done/` (job files moved in), so that a parent waiting in `wait/` goes on as soon as its
+    /// children finish; nil with `--watch=poll`. Other hosts' finishes are seen by the poll's recovery pass.
+    func startDoneWatcher() -> QueueWatcher? {
+        guard options.watch == .inotify else { return nil }
+        do {
+            let watcher = try QueueWatcher(directory: spooler.spool.done, mode: .inotify, pollInterval: 3600, events: UInt32(IN_MOVED_TO))
+            try watcher.start { [post] signal in
+                if case .name(let name) = signal, !JobName.isJob(name) { return }
+                post.yield(.finished(signal))
+            }
+            return watcher
+        } catch {
+            logger.notice("cannot watch \(spooler.spool.done.display) (\(error)); waiting runs are released by polling only")
+            return nil
+        }
     }
 
     /// inotify on `control/`, so that pause and stop reach a run at once; nil with `--watch=poll` or where

@@ -247,7 +247,23 @@ import JobSpec
         #expect(run?.reason == .missingKey)
         #expect(run?.line == 3)
         #expect(run?.column == 5)
-        #expect(run?.message == "step 2 has no \"run\" command and no \"agent\"")
+        #expect(run?.message == "step 2 has no \"run\" command, no \"agent\" and no \"wait\"")
+    }
+
+    @Test func waitSteps() throws {
+        let job = try JobLoader.load(Array("steps:\n  - wait: all\n  - wait: any\n    timeout: 5m\n  - wait: 2\n".utf8), file: "w.yaml")
+        #expect(job.steps.map(\.wait) == [.all, .any, .atLeast(2)])
+        #expect(job.steps[1].timeout == 300)
+        #expect(Step.WaitMode.atLeast(5).needed(of: 3) == 3 && Step.WaitMode.any.needed(of: 0) == 0 && Step.WaitMode.all.needed(of: 4) == 4)
+
+        let zero = jobError("steps:\n  - wait: 0\n")
+        #expect(zero?.reason == .invalidValue && zero?.line == 2 && zero?.column == 11, "\(String(describing: zero))")
+        #expect(zero?.message == "step 1 wait must be all, any or a number of children, not \"0\"")
+        let list = jobError("steps:\n  - wait: [all]\n")
+        #expect(list?.reason == .wrongType && list?.line == 2)
+        let both = jobError("steps:\n  - run: make\n    wait: all\n")
+        #expect(both?.reason == .invalidValue && both?.line == 2 && both?.column == 5)
+        #expect(both?.message == "step 1 has both \"run\" and \"wait\"")
     }
 
     @Test func invalidValues() {

@@ -45,7 +45,7 @@ import JobSpec
         #expect(Set(try properties(step).keys) == Set(JobSchema.stepKeys))
         #expect(step["additionalProperties"] as? Bool == false)
         let oneOf = try #require(step["oneOf"] as? [[String: Any]])
-        #expect(Set(oneOf.compactMap { ($0["required"] as? [String])?.first }) == ["run", "agent"])
+        #expect(Set(oneOf.compactMap { ($0["required"] as? [String])?.first }) == ["run", "agent", "wait"])
     }
 
     @Test func reservedKeysAreNotInTheSchema() throws {
@@ -69,7 +69,7 @@ import JobSpec
         for (key, property) in try properties(try stepSchema(try schema())) {
             let examples = try #require(property["examples"] as? [Any], "step \(key) has no examples")
             for example in examples {
-                var step: [String: Any] = key == "agent" ? [:] : ["run": "true"]
+                var step: [String: Any] = ["agent", "wait"].contains(key) ? [:] : ["run": "true"]
                 step[key] = example
                 let text = "steps:\n  - \(try yaml(step))\n"
                 #expect(jobError(text) == nil, "step \(key): \(text)")

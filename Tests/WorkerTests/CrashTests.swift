@@ -17,7 +17,8 @@ extension Integration {
         static let requeuePoints: [CrashPoint] = [.requeueTokenTaken, .requeueEventWritten, .requeueCompanionsMoved, .requeueJobMoved]
 
         @Test func everyCrashPointIsCovered() {
-            #expect(Set(Crash.claimAndFinishPoints + Crash.requeuePoints + Spawning.points) == Set(CrashPoint.allCases))
+            #expect(Set(Crash.claimAndFinishPoints + Crash.requeuePoints + Spawning.points + Waiting.parkPoints + Waiting.releasePoints)
+                    == Set(CrashPoint.allCases))
         }
 
         /// A dropped job and a CLI-submitted one (which already has a run id and an events file in `new/`).

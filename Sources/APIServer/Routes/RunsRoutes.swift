@@ -48,7 +48,7 @@ struct RunsRoutes: Sendable {
             params.getAll(key).flatMap { $0.split(separator: ",").map { String($0) } }.filter { !$0.isEmpty }
         }
         for s in values("state") {
-            guard let st = RunState(rawValue: s) else { throw .badRequest("state=\(s) is not a state; use queued, running or done") }
+            guard let st = RunState(rawValue: s) else { throw .badRequest("state=\(s) is not a state; use queued, running, waiting or done") }
             q.states.append(st)
         }
         for s in values("status") {

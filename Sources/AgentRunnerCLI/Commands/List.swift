@@ -9,7 +9,7 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ls", abstract: "List runs, newest first.")
 
     @OptionGroup var spool: SpoolOption
-    @Option(help: "Only runs in this state: queued, running or done (repeatable).")
+    @Option(help: "Only runs in this state: queued, running, waiting or done (repeatable).")
     var state: [RunState] = []
     @Option(help: "Only finished runs with this status: succeeded, failed, stopped or rejected.")
     var status: RunStatus?
@@ -28,7 +28,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         let s = try spool.open()
-        var runs = RunIndex(spool: s).list(states: state.isEmpty ? [.queued, .running, .done] : state)
+        var runs = RunIndex(spool: s).list(states: state.isEmpty ? RunState.allCases : state)
         if let status { runs = runs.filter { $0.status == status } }
         if let label { runs = runs.filter { $0.labels.contains(label) } }
         if let name { runs = runs.filter { $0.name == name } }

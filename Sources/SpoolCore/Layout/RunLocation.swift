@@ -11,17 +11,18 @@ public struct RunFileName: Sendable, Equatable {
         suffix = String(decoding: name[(dot + 1)...], as: UTF8.self)
     }
 
-    /// `lease`, `finishing.ACTOR` or `requeueing.ACTOR`: a claim or a move in progress (or interrupted,
-    /// until recovery finds it stale).
+    /// `lease`, `finishing.ACTOR`, `requeueing.ACTOR`, `parking.ACTOR` (in `cur/`) or `releasing.ACTOR` (in
+    /// `wait/`): a claim or a move in progress (or interrupted, until recovery finds it stale).
     public var isTransitionLeftover: Bool {
-        suffix == "lease" || TokenKind.allCases.contains { suffix.hasPrefix($0.rawValue + ".") }
+        suffix == "lease" || suffix.hasPrefix("releasing.") || TokenKind.allCases.contains { suffix.hasPrefix($0.rawValue + ".") }
     }
 }
 
 extension Spool {
     /// Where to look for a run's files, in order. cur/ first: a run leaves it companions first and job file
-    /// last, so a run seen in cur/ is still there; then done/, where runs stay; then new/.
-    public static let lookupOrder: [RunState] = [.running, .done, .queued]
+    /// last, so a run seen in cur/ is still there; then wait/ (a parked run goes from cur/ to wait/ and
+    /// from there to new/), then done/, where runs stay; then new/.
+    public static let lookupOrder: [RunState] = [.running, .waiting, .done, .queued]
 
     /// The first of `make(state)` that exists, in `lookupOrder`: the one run locator.
     public func locate(_ make: (RunState) -> FilePath) -> (path: FilePath, state: RunState)? {

@@ -4,13 +4,16 @@ import Glibc
 #endif
 
 /// A spool directory and the names of everything in it. Run state is the folder that holds the
-/// run's job file: `new/` queued, `cur/` claimed or running, `done/` finished.
+/// run's job file: `new/` queued, `cur/` claimed or running, `wait/` parked until its children finish,
+/// `done/` finished.
 public struct Spool: Sendable {
     public let root: FilePath
     public let tmp: FilePath
     public let new: FilePath
     public let cur: FilePath
     public let done: FilePath
+    /// Runs parked by a `wait:` step, each with its condition (`RUN.wait`); no worker holds them.
+    public let wait: FilePath
     public let control: FilePath
     public let workers: FilePath
     public let clockDir: FilePath
@@ -24,6 +27,7 @@ public struct Spool: Sendable {
         new = self.root.appending("new")
         cur = self.root.appending("cur")
         done = self.root.appending("done")
+        wait = self.root.appending("wait")
         control = self.root.appending("control")
         workers = self.root.appending("workers")
         clockDir = self.root.appending(".clock")
@@ -36,7 +40,7 @@ public struct Spool: Sendable {
     public func create() throws(SpoolError) {
         do {
             try Sys.mkdirs(root)
-            for dir in [tmp, new, cur, done, control, workers, clockDir, children] { try Sys.mkdir(dir) }
+            for dir in [tmp, new, cur, done, wait, control, workers, clockDir, children] { try Sys.mkdir(dir) }
         } catch { throw .io(error, hint: "check that the spool's parent folder exists and is writable") }
     }
 
@@ -47,8 +51,8 @@ public struct Spool: Sendable {
                 throw .notASpool(root.display)
             }
         }
-        // control/, workers/, .clock/ and children/ arrived later than the four maildir folders: add them quietly.
-        for dir in [control, workers, clockDir, children] { try? Sys.mkdir(dir) }
+        // control/, workers/, .clock/, children/ and wait/ arrived later than the four maildir folders: add them quietly.
+        for dir in [control, workers, clockDir, children, wait] { try? Sys.mkdir(dir) }
     }
 
     /// Reads `config.yaml`; a missing file means defaults.
@@ -77,6 +81,7 @@ public struct Spool: Sendable {
         switch state {
         case .queued: new
         case .running: cur
+        case .waiting: wait
         case .done: done
         }
     }
@@ -87,6 +92,9 @@ public struct Spool: Sendable {
     public func eventsFile(_ run: RunID, in state: RunState) -> FilePath { folder(state).appending("\(run).events.jsonl") }
     public func artifactsDir(_ run: RunID, in state: RunState) -> FilePath { folder(state).appending("\(run).artifacts") }
     public func leaseFile(_ run: RunID) -> FilePath { cur.appending("\(run).lease") }
+    /// A parked run's condition; renamed to `wait/RUN.releasing.ACTOR` by the one actor that releases it.
+    public func waitCondition(_ run: RunID) -> FilePath { wait.appending("\(run).wait") }
+    public func releaseToken(_ run: RunID, actor: Actor) -> FilePath { wait.appending("\(run).releasing.\(actor.id)") }
     public func token(_ kind: TokenKind, _ run: RunID, actor: Actor) -> FilePath { cur.appending("\(run).\(kind.rawValue).\(actor.id)") }
     public func controlFile(_ run: RunID, _ kind: ControlKind) -> FilePath { control.appending("\(run).\(kind.rawValue)") }
     public func probeFile(_ actor: Actor) -> FilePath { clockDir.appending(actor.id) }
@@ -99,12 +107,12 @@ public struct Spool: Sendable {
 }
 
 public enum RunState: String, Sendable, CaseIterable, Codable {
-    case queued, running, done
+    case queued, running, waiting, done
 }
 
 /// A lease renamed to a token marks a run that one actor is moving out of `cur/`.
 public enum TokenKind: String, Sendable, CaseIterable {
-    case finishing, requeueing
+    case finishing, requeueing, parking
 }
 
 extension Spool {

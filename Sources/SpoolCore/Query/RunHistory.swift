@@ -20,6 +20,14 @@ public struct RunHistory: Sendable, Equatable {
     /// The children this run spawned, in the order it spawned them (`child.spawned`).
     public private(set) var children: [String] = []
 
+    // Waiting
+    /// A `wait.started` with no `wait.released` after it: the run is (or is on its way to being) parked.
+    public private(set) var parked = false
+    /// Released and not claimed since: the next claim goes on with the same attempt, after the wait.
+    public private(set) var resumePending = false
+    /// The last release: its `step` is where the run goes on (steps up to it never run again).
+    public private(set) var lastRelease: EventType.WaitReleased?
+
     // Ownership
     /// How many `claimed` events there are: the attempts made so far (a reaper counts them to decide
     /// between requeueing and failing).
@@ -127,6 +135,14 @@ public struct RunHistory: Sendable, Equatable {
             if let p = q.previous { previous = p }
             if let p = q.parent { parent = p }
             if let d = q.depth { depth = d }
+        case .claimed where resumePending:
+            // The claim after a release goes on with the same attempt: a wait is not a retry.
+            let c = EventType.Claimed(json: e.json)
+            resumePending = false
+            claim = c
+            claimTime = e.ts
+            worker = c.worker
+            paused = false
         case .claimed:
             let c = EventType.Claimed(json: e.json)
             claims += 1
@@ -160,6 +176,13 @@ public struct RunHistory: Sendable, Equatable {
             head = f.head ?? head
         case .requeued: worker = nil
         case .retried: next = e["next"]?.stringValue
+        case .waitStarted:
+            parked = true
+            worker = nil
+        case .waitReleased:
+            parked = false
+            resumePending = true
+            lastRelease = EventType.WaitReleased(json: e.json)
         case .childSpawned:
             if let c = EventType.ChildSpawned(json: e.json).child, !children.contains(c) { children.append(c) }
         case .agentStarted:

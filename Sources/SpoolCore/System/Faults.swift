@@ -68,4 +68,13 @@ public enum CrashPoint: String, Sendable, CaseIterable {
     case spawnStaged = "spawn.staged"
     case spawnLinked = "spawn.linked"
     case spawnDelivered = "spawn.delivered"
+    case parkConditionWritten = "park.condition-written"
+    case parkTokenTaken = "park.token-taken"
+    case parkEventWritten = "park.event-written"
+    case parkCompanionsMoved = "park.companions-moved"
+    case parkJobMoved = "park.job-moved"
+    case releaseTokenTaken = "release.token-taken"
+    case releaseEventWritten = "release.event-written"
+    case releaseCompanionsMoved = "release.companions-moved"
+    case releaseJobMoved = "release.job-moved"
 }

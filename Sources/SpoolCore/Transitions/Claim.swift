@@ -41,9 +41,11 @@ extension Spooler {
             displayName = Array(n.utf8)
         }
         if existing != nil, let path = spool.eventsPath(of: run),
-           let history = try? EventReader.read(path) {
-            attempt = history.filter { $0.eventType == .claimed }.count + 1
-            if let first = history.first(where: { $0.eventType == .queued }), let n = first["name"]?.stringValue {
+           let events = try? EventReader.read(path) {
+            let history = RunHistory(events)
+            // A run released from a wait goes on with the attempt it parked in.
+            attempt = history.resumePending ? max(history.attempt, 1) : history.claims + 1
+            if let first = events.first(where: { $0.eventType == .queued }), let n = first["name"]?.stringValue {
                 displayName = Array(n.utf8)
             }
         }
@@ -121,7 +123,7 @@ extension Spooler {
     }
 
     /// True when `run` has finished: its job file or its events are in `done/`.
-    func hasFinished(_ run: RunID) -> Bool {
+    public func hasFinished(_ run: RunID) -> Bool {
         (try? Sys.lstat(spool.jobFile(run, in: .done))) != nil || (try? Sys.lstat(spool.eventsFile(run, in: .done))) != nil
     }
 

@@ -29,6 +29,11 @@ extension Spooler {
         case (.stop, .run(let id, .running)):
             try setControl(.stop, id, on: true)
             return .requested(id)
+        case (.stop, .run(let id, .waiting)):
+            // Marked, then released at once: the worker that claims it sees the mark and finishes it as stopped.
+            try setControl(.stop, id, on: true)
+            releaseReady()
+            return .requested(id)
         case (.stop, .run(let id, .done)):
             throw .wrongState(run: id.rawValue, state: .done, wanted: "it has already finished")
         case (.stop, .run(let id, .queued)):

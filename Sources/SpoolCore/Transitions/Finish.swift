@@ -69,26 +69,42 @@ extension Spooler {
         return nil
     }
 
-    /// Steps 4–6 of `finish` and `requeue`: companions first (from whichever folder they are in), the
-    /// job file last, then the token. Every step tolerates having been done already, so recovery can
-    /// repeat the whole sequence after a crash at any point.
-    func completeMove(_ run: RunID, to state: RunState, token: FilePath) throws(SysError) {
-        let isDone = state == .done
+    /// The crash points between the steps of one kind of move.
+    struct MovePoints {
+        var companions: CrashPoint?
+        var events: CrashPoint
+        var job: CrashPoint
+        static let finish = MovePoints(companions: .finishArtifactsMoved, events: .finishEventsMoved, job: .finishJobMoved)
+        static let requeue = MovePoints(companions: nil, events: .requeueCompanionsMoved, job: .requeueJobMoved)
+        static let park = MovePoints(companions: nil, events: .parkCompanionsMoved, job: .parkJobMoved)
+        static let release = MovePoints(companions: nil, events: .releaseCompanionsMoved, job: .releaseJobMoved)
+    }
+
+    /// Steps 4–6 of `finish` and `requeue` (and the last steps of `park` and `release`): companions first
+    /// (from whichever folder they are in), the job file last, then the token. Every step tolerates having
+    /// been done already, so recovery can repeat the whole sequence after a crash at any point.
+    func completeMove(_ run: RunID, from source: RunState = .running, to state: RunState, token: FilePath) throws(SysError) {
+        let points: MovePoints = switch (source, state) {
+        case (.waiting, _): .release
+        case (_, .done): .finish
+        case (_, .waiting): .park
+        default: .requeue
+        }
         for from in RunState.allCases where from != state {
             try moveIfPresent(spool.artifactsDir(run, in: from), spool.artifactsDir(run, in: state))
         }
-        if isDone { faults.crash(at: .finishArtifactsMoved) }
+        if let point = points.companions { faults.crash(at: point) }
         for from in RunState.allCases where from != state {
             try moveIfPresent(spool.eventsFile(run, in: from), spool.eventsFile(run, in: state))
         }
-        faults.crash(at: isDone ? .finishEventsMoved : .requeueCompanionsMoved)
-        try moveIfPresent(spool.jobFile(run, in: .running), spool.jobFile(run, in: state))
+        faults.crash(at: points.events)
+        try moveIfPresent(spool.jobFile(run, in: source), spool.jobFile(run, in: state))
         // The token goes only once the move is on disk: after a power cut, a run is either in its new
-        // folder or still has its token in cur/ for recovery to complete.
+        // folder or still has its token for recovery to complete.
         try syncFolderIfDurable(state)
-        faults.crash(at: isDone ? .finishJobMoved : .requeueJobMoved)
+        faults.crash(at: points.job)
         unlinkIfPresent(token)
-        if isDone {
+        if state == .done {
             for kind in ControlKind.allCases { unlinkIfPresent(spool.controlFile(run, kind)) }
         }
     }

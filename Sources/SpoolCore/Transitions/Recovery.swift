@@ -10,6 +10,10 @@ public struct RecoveryReport: Sendable, Equatable {
     public var relinked: [RunID] = []
     /// Children whose spawn was cut between its link and its rename, delivered now.
     public var spawnsCompleted: [RunID] = []
+    /// Parked runs released now: their condition held (or their deadline passed, or they were stopped).
+    public var released: [RunID] = []
+    /// Releases cut short by a crash, completed now.
+    public var releasesCompleted: [RunID] = []
     public var removedLeftovers: [String] = []
     public var errors: [String] = []
     public init() {}
@@ -27,7 +31,8 @@ extension Spooler {
     /// - job alone (someone deleted its lease): give it a fresh lease, so it is reaped if nobody owns it.
     /// - no job: leftovers of a move that already committed; companions follow the job file, stale
     ///   leases and tokens are removed.
-    /// Then spawns cut between their link and their rename are delivered (`completeCutSpawns`).
+    /// Then spawns cut between their link and their rename are delivered (`completeCutSpawns`), releases cut
+    /// short are completed (`completeCutReleases`), and parked runs whose condition holds are released.
     ///
     /// `sparing` holds the lease inodes the calling worker itself holds and renews: those are never reaped
     /// by their own worker, however their mtimes look.
@@ -47,6 +52,8 @@ extension Spooler {
             catch { report.errors.append("\(run): \(error)") }
         }
         completeCutSpawns(now: now, report: &report)
+        completeCutReleases(now: now, report: &report)
+        report.released = releaseReady()
         return report
     }
 
@@ -91,8 +98,7 @@ extension Spooler {
         }
 
         // No job in cur/: the move already committed (or the claim never happened). Companions follow the job.
-        let target: RunState? = (try? Sys.lstat(spool.jobFile(run, in: .done))) != nil ? .done
-            : (try? Sys.lstat(spool.jobFile(run, in: .queued))) != nil ? .queued : nil
+        let target = [RunState.done, .waiting, .queued].first { (try? Sys.lstat(spool.jobFile(run, in: $0))) != nil }
         if let target {
             var moved = false
             if suffixes.contains("artifacts") {
@@ -116,14 +122,21 @@ extension Spooler {
     func rollForward(_ run: RunID, tokenName: String, now: Double, report: inout RecoveryReport) throws(SpoolError) {
         let old = spool.cur.appending("\(run).\(tokenName)")
         guard let st = try? Sys.lstat(old), isStale(st, now: now) else { return }
-        let kind: TokenKind = tokenName.hasPrefix(TokenKind.finishing.rawValue) ? .finishing : .requeueing
+        guard let kind = TokenKind.allCases.first(where: { tokenName.hasPrefix($0.rawValue + ".") }) else { return }
         let mine = spool.token(kind, run, actor: actor)
         do {
             guard try renameClaiming(old, mine, mine: { (try? Sys.lstat(mine))?.inode == st.inode }) else { return }
             try? Sys.touch(mine)
             // The events file may already have moved ahead of the job file.
+            let condition = kind == .parking ? readCondition(spool.waitCondition(run)) : nil
+            // A park whose condition file is gone cannot be completed: the run goes back to the queue instead.
+            let target: RunState = switch kind {
+            case .finishing: .done
+            case .parking where condition != nil: .waiting
+            default: .queued
+            }
             guard let eventsPath = spool.eventsPath(of: run) else {
-                try completeMove(run, to: kind == .finishing ? .done : .queued, token: mine)
+                try completeMove(run, to: target, token: mine)
                 report.rolledForward.append(run)
                 return
             }
@@ -146,7 +159,16 @@ extension Spooler {
                     }
                     try syncIfDurable(log)
                 }
-            case .requeueing:
+            case .parking where condition != nil:
+                if !history.parked, let c = condition {
+                    try log.append(.waitStarted, [
+                        ("step", .int(c.step)), ("wait", .string(c.mode)), ("needed", .int(c.needed)),
+                        ("children", .array(c.children.map { .string($0.rawValue) })),
+                        ("deadline", .string(Timestamp.rfc3339(c.deadline))), ("recovered_by", .string(actor.id)),
+                    ])
+                    try syncIfDurable(log)
+                }
+            case .requeueing, .parking:
                 if !history.currentAttemptHas(.requeued) {
                     try log.append(.requeued, [("reason", .string(RequeueReason.leaseExpired.rawValue)),
                                                 ("next_attempt", .int(history.claims + 1)),
@@ -154,7 +176,7 @@ extension Spooler {
                     try syncIfDurable(log)
                 }
             }
-            try completeMove(run, to: kind == .finishing ? .done : .queued, token: mine)
+            try completeMove(run, to: target, token: mine)
             report.rolledForward.append(run)
         } catch {
             throw .io(error, hint: "recovery of \(run) will be retried on the next pass")

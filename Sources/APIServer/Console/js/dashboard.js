@@ -6,7 +6,7 @@ import { poller } from './banner.js';
 import { openCreate } from './create.js';
 
 const LIST_INTERVAL = 1500;
-const STATES = ['queued', 'running', 'done'];
+const STATES = ['queued', 'running', 'waiting', 'done'];
 const STATUSES = ['succeeded', 'failed', 'stopped', 'rejected'];
 
 export class DashboardView {
@@ -39,6 +39,7 @@ export class DashboardView {
       countChip('queued', { state: 'queued', status: '' }),
       countChip('running', { state: 'running', status: '' }),
       countChip('paused', null),
+      countChip('waiting', { state: 'waiting', status: '' }),
       countChip('done', { state: 'done', status: '' }),
       h('span', { class: 'sep' }),
       countChip('succeeded', { state: '', status: 'succeeded' }),

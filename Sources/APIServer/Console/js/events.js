@@ -15,6 +15,8 @@ export const EV = Object.freeze({
   stopRequested: 'stop.requested',
   error: 'error',
   childSpawned: 'child.spawned',
+  waitStarted: 'wait.started',
+  waitReleased: 'wait.released',
   agentStarted: 'agent.started',
   agentResumed: 'agent.resumed',
   llmRequest: 'llm.request',

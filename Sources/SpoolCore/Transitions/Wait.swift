@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a parked run waits for, as `wait/RUN.wait` holds it (one JSON line).
+public struct WaitCondition: Sendable, Equatable {
+    /// The `wait:` step that parked the run.
+    public var step: Int
+    /// As written in the job: `all`, `any` or a number.
+    public var mode: String
+    /// How many of `children` must have finished.
+    public var needed: Int
+    public var children: [RunID]
+    /// When the wait gives up, on the file system's clock.
+    public var deadline: Double
+
+    public init(step: Int, mode: String, needed: Int, children: [RunID], deadline: Double) {
+        self.step = step
+        self.mode = mode
+        self.needed = needed
+        self.children = children
+        self.deadline = deadline
+    }
+
+    var json: JSON {
+        .object([("step", .int(step)), ("mode", .string(mode)), ("needed", .int(needed)),
+                 ("children", .array(children.map { .string($0.rawValue) })), ("deadline", .double(deadline))])
+    }
+
+    init?(json: JSON) {
+        guard let step = json["step"]?.intValue, let mode = json["mode"]?.stringValue, let needed = json["needed"]?.intValue,
+              case .array(let list)? = json["children"], let deadline = json["deadline"]?.doubleValue else { return nil }
+        self.init(step: step, mode: mode, needed: needed, children: list.compactMap { $0.stringValue.flatMap(RunID.init) }, deadline: deadline)
+    }
+}
+
+/// Why a parked run was released.
+public enum ReleaseReason: String, Sendable {
+    /// Enough of its children finished.
+    case met
+    /// Its deadline passed first.
+    case deadline
+    /// `agent-runner stop` was asked for it.
+    case stopped
+}
+
+extension Spooler {
+    /// Parks an owned run in `wait/` until `condition` holds: it holds no worker slot and no lease meanwhile.
+    /// Returns false, having moved nothing, when the run is no longer ours.
+    ///
+    /// 1. write `wait/RUN.wait` (staged in `tmp/`, renamed in). — `park.condition-written`
+    /// 2. `rename(cur/RUN.lease, cur/RUN.parking.ACTOR)`: from here no reaper takes the run. — `park.token-taken`
+    /// 3. append `wait.started`, `fsync` the events. — `park.event-written`
+    /// 4. move artifacts and events into `wait/` — `park.companions-moved`; then
+    ///    `rename(cur/RUN.yaml, wait/RUN.yaml)`, the commit, and `fsync(wait/)` — `park.job-moved`.
+    /// 5. `unlink` the token.
+    public func park(_ run: OwnedRun, _ condition: WaitCondition, timeout: Double) throws(SpoolError) -> Bool {
+        let token = spool.token(.parking, run.id, actor: actor)
+        do {
+            guard owns(run) else { return false }
+            let staged = spool.tmp.appending(".\(run.id).wait.\(actor.id)")
+            try Sys.writeFile(staged, condition.json.encoded() + [0x0A])
+            try Sys.rename(staged, spool.waitCondition(run.id))
+            faults.crash(at: .parkConditionWritten)
+            guard try takeToken(run.id, token: token, leaseInode: run.leaseInode, staleCheck: nil) else { return false }
+            faults.crash(at: .parkTokenTaken)
+            do {
+                try run.events.append(.waitStarted, [
+                    ("step", .int(condition.step)), ("wait", .string(condition.mode)), ("needed", .int(condition.needed)),
+                    ("children", .array(condition.children.map { .string($0.rawValue) })),
+                    ("deadline", .string(Timestamp.rfc3339(condition.deadline))), ("timeout", .double(timeout)),
+                ])
+                try syncIfDurable(run.events)
+            } catch {
+                try? Sys.rename(token, spool.leaseFile(run.id))
+                throw SpoolError.eventLog(error, run: run.id)
+            }
+            faults.crash(at: .parkEventWritten)
+            try completeMove(run.id, to: .waiting, token: token)
+            return true
+        } catch {
+            throw SpoolError.from(error, call: "park", path: run.id.rawValue, hint: "the run stays in cur/; a worker's recovery completes the move")
+        }
+    }
+
+    /// Releases every parked run whose condition holds, whose deadline passed, or that was asked to stop.
+    /// Any actor may call it at any time: each release starts with a rename only one actor can win.
+    /// Returns the runs this call released.
+    @discardableResult
+    public func releaseReady() -> [RunID] {
+        guard let entries = try? Sys.listDirectory(spool.wait) else { return [] }
+        let now = (try? fsClock.now()) ?? 0
+        var released: [RunID] = []
+        for entry in entries {
+            guard let file = RunFileName(entry.name), file.suffix == "wait",
+                  (try? Sys.lstat(spool.jobFile(file.run, in: .waiting))) != nil,
+                  let condition = readCondition(spool.waitCondition(file.run)) else { continue }
+            guard let reason = releaseReason(file.run, condition, now: now) else { continue }
+            if (try? release(file.run, condition: condition, reason: reason)) == true { released.append(file.run) }
+        }
+        return released
+    }
+
+    /// Why `run` should be released now, or nil while it should go on waiting.
+    func releaseReason(_ run: RunID, _ condition: WaitCondition, now: Double) -> ReleaseReason? {
+        if controls(run).stop { return .stopped }
+        if finishedChildren(condition).count >= condition.needed { return .met }
+        if now >= condition.deadline { return .deadline }
+        return nil
+    }
+
+    func finishedChildren(_ condition: WaitCondition) -> [RunID] {
+        condition.children.filter { hasFinished($0) }
+    }
+
+    func readCondition(_ path: FilePath) -> WaitCondition? {
+        guard let bytes = try? Sys.readFile(path, limit: 1 << 20) else { return nil }
+        return JSON.parse(Array(bytes.prefix { $0 != 0x0A })).flatMap(WaitCondition.init(json:))
+    }
+
+    /// 1. `rename(wait/RUN.wait, wait/RUN.releasing.ACTOR)`: exactly one actor wins. — `release.token-taken`
+    /// 2. append `wait.released` (reason, each child's status), `fsync` the events. — `release.event-written`
+    /// 3. move artifacts and events into `new/` — `release.companions-moved`; then
+    ///    `rename(wait/RUN.yaml, new/RUN.yaml)`, the commit, and `fsync(new/)` — `release.job-moved`.
+    /// 4. `unlink` the token. The run is claimable again and goes on after its `wait:` step.
+    func release(_ run: RunID, condition: WaitCondition, reason: ReleaseReason) throws(SysError) -> Bool {
+        let token = spool.releaseToken(run, actor: actor)
+        do throws(SysError) { try Sys.rename(spool.waitCondition(run), token) } catch where error.errno == ENOENT { return false }
+        faults.crash(at: .releaseTokenTaken)
+        try writeReleased(run, condition: condition, reason: reason, recovered: false)
+        faults.crash(at: .releaseEventWritten)
+        try completeMove(run, from: .waiting, to: .queued, token: token)
+        return true
+    }
+
+    /// Step 2 of `release`, once: a recovery that completes a release cut after it writes nothing again.
+    func writeReleased(_ run: RunID, condition: WaitCondition, reason: ReleaseReason, recovered: Bool) throws(SysError) {
+        guard let path = spool.eventsPath(of: run) else { return }
+        let history = RunHistory.read(path)
+        guard history.parked else { return }
+        let log = try EventLog(path: path, run: run, clock: clock, faults: faults)
+        let finished = Set(finishedChildren(condition))
+        let children: [JSON] = condition.children.map { child in
+            let status = finished.contains(child)
+                ? (RunHistory.read(spool.eventsFile(child, in: .done)).status?.rawValue ?? "finished") : "unfinished"
+            return .object([("id", .string(child.rawValue)), ("status", .string(status))])
+        }
+        var fields: [(String, JSON)] = [
+            ("step", .int(condition.step)), ("reason", .string(reason.rawValue)), ("finished", .int(finished.count)),
+            ("needed", .int(condition.needed)), ("children", .array(children)), ("by", .string(actor.id)),
+        ]
+        if recovered { fields.append(("recovered_by", .string(actor.id))) }
+        try log.append(.waitReleased, fields)
+        try syncIfDurable(log)
+    }
+
+    /// Completes releases cut short: a `wait/RUN.releasing.ACTOR` token that has sat there for a whole lease
+    /// (by its ctime, which the rename that made it set) is taken over and the release finished. A condition
+    /// file left by a park that died before its job moved (its run is in `cur/` or `new/` again) is removed
+    /// once stale. Part of `recover()`.
+    func completeCutReleases(now: Double, report: inout RecoveryReport) {
+        guard let entries = try? Sys.listDirectory(spool.wait) else { return }
+        for entry in entries {
+            guard let file = RunFileName(entry.name) else { continue }
+            let path = spool.wait.appending(bytes: entry.name)
+            if file.suffix.hasPrefix("releasing.") {
+                guard let st = try? Sys.lstat(path), now - st.ctime > leaseDuration else { continue }
+                let mine = spool.releaseToken(file.run, actor: actor)
+                guard path != mine, (try? renameClaiming(path, mine, mine: { (try? Sys.lstat(mine))?.inode == st.inode })) == true,
+                      let condition = readCondition(mine) else { continue }
+                // The job file's move out of wait/ is the release's commit. Once it has moved, the run may be
+                // claimed and running already: nothing of it may move again, only the token goes.
+                guard (try? Sys.lstat(spool.jobFile(file.run, in: .waiting))) != nil else {
+                    unlinkIfPresent(mine)
+                    report.removedLeftovers.append("wait/\(file.run).releasing")
+                    continue
+                }
+                do throws(SysError) {
+                    try writeReleased(file.run, condition: condition, reason: releaseReason(file.run, condition, now: now) ?? .met,
+                                      recovered: true)
+                    try completeMove(file.run, from: .waiting, to: .queued, token: mine)
+                    report.releasesCompleted.append(file.run)
+                } catch {
+                    report.errors.append("\(file.run): cannot complete its release: \(error)")
+                }
+            } else if file.suffix == "wait", (try? Sys.lstat(spool.jobFile(file.run, in: .waiting))) == nil,
+                      (try? Sys.lstat(spool.token(.parking, file.run, actor: actor))) == nil,
+                      let st = try? Sys.lstat(path), isStale(st, now: now), spool.state(of: file.run) != .waiting,
+                      !parkInProgress(file.run) {
+                unlinkIfPresent(path)
+                report.removedLeftovers.append("wait/\(file.run).wait")
+            }
+        }
+    }
+
+    /// A parking token of any actor in `cur/`: the run is on its way into `wait/`.
+    func parkInProgress(_ run: RunID) -> Bool {
+        let prefix = Array("\(run).\(TokenKind.parking.rawValue).".utf8)
+        return ((try? Sys.listDirectory(spool.cur)) ?? []).contains { $0.name.starts(with: prefix) }
+    }
+}

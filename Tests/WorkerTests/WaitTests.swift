@@ -1,0 +1,146 @@
+import Foundation
+import SpoolCore
+import Testing
+import TestSupport
+
+extension Integration {
+    /// `wait:` steps: a parent parked in `wait/` holds no slot and no lease, any worker releases it when its
+    /// children finish (or its deadline passes, or it is stopped), and it goes on after the wait.
+    @Suite struct Waiting {
+        static let config = TestSpool.config(lease: "1s", grace: "200ms", shutdownGrace: "500ms", killGrace: "500ms")
+            + "concurrency: 1\n"
+        static let parkPoints: [CrashPoint] = [.parkConditionWritten, .parkTokenTaken, .parkEventWritten, .parkCompanionsMoved, .parkJobMoved]
+        static let releasePoints: [CrashPoint] = [.releaseTokenTaken, .releaseEventWritten, .releaseCompanionsMoved, .releaseJobMoved]
+
+        /// A parent that writes `before`, spawns `children` children (each appends its tag), waits with `mode`
+        /// and writes `after`.
+        static func parent(_ s: TestSpool, ledger: String, children: [String], childRun: String = "", mode: String = "all",
+                           waitExtra: String = "") throws -> String {
+            let bin = Binary.path
+            var spawns: [String] = []
+            for tag in children {
+                let file = s.root + "/../child-\(tag).yaml"
+                try "title: child \(tag)\nsteps:\n  - run: \(childRun)echo \(tag) >> \(ledger)\n".write(toFile: file, atomically: true, encoding: .utf8)
+                spawns.append("\(bin) spawn \(file) --key \(tag)")
+            }
+            return """
+                title: parent
+                steps:
+                  - run: echo before >> \(ledger); \(spawns.joined(separator: " && "))
+                  - wait: \(mode)\(waitExtra)
+                  - run: echo after >> \(ledger)
+
+                """
+        }
+
+        @Test func everyWaitCrashPointIsTested() {
+            let all = Set(CrashPoint.allCases.filter { $0.rawValue.hasPrefix("park.") || $0.rawValue.hasPrefix("release.") })
+            #expect(all == Set(Waiting.parkPoints + Waiting.releasePoints))
+        }
+
+        /// `concurrency: 1` and a parent that waits for three children: the parked parent gives its slot up,
+        /// so the children run, and then the parent goes on, in the same attempt, after its wait.
+        @Test func oneSlotIsEnoughForAParentAndItsChildren() throws {
+            let s = try TestSpool(config: Waiting.config)
+            let ledger = s.root + "/../ledger.txt"
+            let r = try s.run(["submit", "-"], stdin: try Waiting.parent(s, ledger: ledger, children: ["a", "b", "c"]))
+            #expect(r.status == 0, "\(r.stderr)")
+            let parent = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try s.drain() == 0)
+            let lines = WaitLedger.lines(ledger)
+            #expect(lines.first == "before" && lines.last == "after" && Set(lines.dropFirst().dropLast()) == ["a", "b", "c"] && lines.count == 5,
+                    "\(lines)")
+            let events = try s.checkFinished(parent, status: "succeeded")
+            let types = events.compactMap { $0["type"] as? String }
+            #expect(types.filter { $0 == "wait.started" }.count == 1 && types.filter { $0 == "wait.released" }.count == 1)
+            let released = try #require(events.first { $0["type"] as? String == "wait.released" })
+            #expect(released["reason"] as? String == "met" && released["finished"] as? Int == 3)
+            #expect(events.filter { $0["type"] as? String == "claimed" }.compactMap { $0["attempt"] as? Int } == [1, 1], "a wait is not a retry")
+            #expect(events.map { $0["seq"] as? Int } == Array(1...events.count).map { Optional($0) })
+            #expect(s.names(s.root + "/wait").isEmpty, "wait/: \(s.names(s.root + "/wait"))")
+            s.expectCurEmpty()
+        }
+
+        /// Children that never finish in time: the parent is released at its deadline, its wait step fails with
+        /// the count, and the run fails; it does not hang.
+        @Test func aWaitEndsAtItsDeadline() throws {
+            let s = try TestSpool(config: TestSpool.config(lease: "1s", grace: "200ms", shutdownGrace: "500ms", killGrace: "500ms")
+                                  + "concurrency: 2\n")
+            let ledger = s.root + "/../ledger.txt"
+            let r = try s.run(["submit", "-"], stdin: try Waiting.parent(s, ledger: ledger, children: ["slow"], childRun: "sleep 30; ",
+                                                                          waitExtra: "\n    timeout: 1s"))
+            let parent = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let worker = try s.startWorker()
+            defer { worker.kill(SIGKILL) }
+            #expect(s.wait(timeout: 20) { FileManager.default.fileExists(atPath: s.done + "/" + parent + ".yaml") })
+            let events = try s.checkFinished(parent, status: "failed")
+            let finished = try #require(events.last)
+            #expect((finished["reason"] as? String)?.contains("timed out: 0 children finished, 1 needed") == true, "\(finished)")
+            let released = try #require(events.first { $0["type"] as? String == "wait.released" })
+            #expect(released["reason"] as? String == "deadline")
+            let children = released["children"] as? [[String: Any]]
+            #expect(children?.first?["status"] as? String == "unfinished")
+            #expect(WaitLedger.lines(ledger) == ["before"], "the step after the wait did not run")
+        }
+
+        /// `wait: any`: the parent goes on after the first child, while the other still runs. Stopping a parked
+        /// parent releases it at once and it ends `stopped`.
+        @Test func anyGoesOnAfterTheFirstAndStopEndsAWait() throws {
+            let s = try TestSpool(config: TestSpool.config(lease: "1s", grace: "200ms", shutdownGrace: "500ms", killGrace: "500ms")
+                                  + "concurrency: 3\n")
+            let ledger = s.root + "/../ledger.txt", marker = s.root + "/../fast-may-go"
+            let fast = try s.run(["submit", "-"], stdin: try Waiting.parent(s, ledger: ledger, children: ["fast"],
+                                                                             childRun: "while [ ! -e \(marker) ]; do sleep 0.05; done; ", mode: "any"))
+            let anyParent = fast.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let worker = try s.startWorker()
+            defer { worker.kill(SIGKILL) }
+            #expect(s.wait(timeout: 20) { FileManager.default.fileExists(atPath: s.root + "/wait/" + anyParent + ".yaml") }, "parked")
+            FileManager.default.createFile(atPath: marker, contents: nil)
+            #expect(s.wait(timeout: 20) { FileManager.default.fileExists(atPath: s.done + "/" + anyParent + ".yaml") })
+            _ = try s.checkFinished(anyParent, status: "succeeded")
+
+            let slowLedger = s.root + "/../slow-ledger.txt"
+            let slow = try s.run(["submit", "-"], stdin: try Waiting.parent(s, ledger: slowLedger, children: ["slow"], childRun: "sleep 30; "))
+            let stopped = slow.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(s.wait(timeout: 20) { FileManager.default.fileExists(atPath: s.root + "/wait/" + stopped + ".yaml") }, "parked")
+            let stop = try s.run(["stop", stopped])
+            #expect(stop.status == 0, "\(stop.stderr)")
+            #expect(s.wait(timeout: 20) { FileManager.default.fileExists(atPath: s.done + "/" + stopped + ".yaml") })
+            let events = try s.checkFinished(stopped, status: "stopped")
+            #expect(events.contains { $0["type"] as? String == "wait.released" && $0["reason"] as? String == "stopped" })
+            #expect(WaitLedger.lines(slowLedger) == ["before"])
+            let child = try #require(events.first { $0["type"] as? String == "child.spawned" }?["child"] as? String)
+            #expect(try s.run(["stop", child]).status == 0)
+        }
+
+        /// The worker dies at each step of the park (the first worker) or of the release (the worker that ran
+        /// the last child): a fresh worker completes or rolls back the move, each child runs once and the
+        /// parent ends once. A crash before the park took the lease (`park.condition-written`) is a crash
+        /// while running: that attempt's steps run again (the spawns queue nothing new).
+        @Test(arguments: parkPoints + releasePoints)
+        func crashDuringParkOrRelease(point: CrashPoint) throws {
+            let s = try TestSpool(config: Waiting.config)
+            let ledger = s.root + "/../ledger.txt"
+            let r = try s.run(["submit", "-"], stdin: try Waiting.parent(s, ledger: ledger, children: ["a", "b"]))
+            let parent = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let first = try s.startWorker(env: ["AGENT_RUNNER_FAULTS": "crash@\(point.rawValue)"])
+            #expect(first.waitForExit(timeout: 30))
+            #expect(first.exitStatus == 128 + SIGKILL, "should die at \(point.rawValue); log:\n\(first.logText)")
+            #expect(try s.drain() == 0)
+            _ = try s.checkFinished(parent, status: "succeeded")
+            let lines = WaitLedger.lines(ledger)
+            let before = point == .parkConditionWritten ? ["before", "before"] : ["before"]
+            #expect(lines.filter { $0 == "before" } == before && lines.filter { $0 == "after" } == ["after"], "\(lines)")
+            #expect(lines.filter { $0 == "a" } == ["a"] && lines.filter { $0 == "b" } == ["b"], "\(lines)")
+            #expect(s.runIDs(in: s.done).count == 3)
+            #expect(s.names(s.root + "/wait").isEmpty, "wait/: \(s.names(s.root + "/wait"))")
+            s.expectCurEmpty()
+        }
+    }
+}
+
+enum WaitLedger {
+    static func lines(_ path: String) -> [String] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+}
