@@ -24,6 +24,16 @@ int ar_pipe_cloexec(int fds[2]) {
 }
 
 #include <stdio.h>
+#include <linux/fs.h>
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1
+#endif
+
+int ar_rename_noreplace(const char *from, const char *to) {
+    return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+
+#include <stdio.h>
 #include <string.h>
 #include <pthread.h>
 

@@ -34,7 +34,7 @@ extension RouteTests {
 
     @Test func badListQueriesAreRefusedSayingWhatIsAllowed() async throws {
         try await app().test(.router) { client in
-            try await expect(client, .get, "/api/v1/runs?state=sleeping", status: .badRequest, contains: "queued, running or done")
+            try await expect(client, .get, "/api/v1/runs?state=sleeping", status: .badRequest, contains: "queued, running, waiting or done")
             try await expect(client, .get, "/api/v1/runs?status=great", status: .badRequest, contains: "succeeded")
             try await expect(client, .get, "/api/v1/runs?limit=0", status: .badRequest, contains: "limit")
             try await expect(client, .get, "/api/v1/runs?offset=-1", status: .badRequest, contains: "offset")

@@ -88,7 +88,7 @@ struct HTTPAPITests {
         #expect(try await server.get("/api/v1/runs/not-an-id").status == 404)
         #expect(try await server.get("/api/v1/runs/not-an-id/events").status == 404)
         let bad = try await server.get("/api/v1/runs?state=sleeping")
-        #expect(bad.status == 400 && bad.text.contains("queued, running or done"))
+        #expect(bad.status == 400 && bad.text.contains("queued, running, waiting or done"))
         #expect(try await server.get("/api/v1/runs?limit=0").status == 400)
         #expect(try await server.get("/api/v1/runs?limit=abc").status == 400)
         let route = try await server.get("/api/v2/nothing")

@@ -12,6 +12,10 @@ int ar_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 /// pipe2(fds, O_CLOEXEC): both ends close on exec, atomically (no other thread's spawn inherits them).
 int ar_pipe_cloexec(int fds[2]);
 
+/// renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE): a rename that fails with EEXIST instead of
+/// replacing. -1 with errno EINVAL (or ENOSYS) where the file system (FUSE, some NFS) does not support it.
+int ar_rename_noreplace(const char *from, const char *to);
+
 /// What `agent-runner supervise-step` was asked to do.
 struct ar_supervisor_options {
     /// The worker's pid: the parent-death check compares getppid() with it.

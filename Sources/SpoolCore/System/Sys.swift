@@ -1,3 +1,4 @@
+import CProcess
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,6 +61,13 @@ public enum Sys {
     public static func rename(_ from: FilePath, _ to: FilePath) throws(SysError) {
         let rc = from.withCString { f in to.withCString { t in Glibc.rename(f, t) } }
         if rc != 0 { throw SysError(errno: errno, call: "rename", path: "\(from.display) -> \(to.display)") }
+    }
+
+    /// `renameat2(RENAME_NOREPLACE)`: EEXIST instead of replacing `to`. EINVAL (or ENOSYS, ENOTSUP) where
+    /// the file system cannot do it: FUSE mounts and some NFS servers.
+    public static func renameNoReplace(_ from: FilePath, _ to: FilePath) throws(SysError) {
+        let rc = from.withCString { f in to.withCString { t in ar_rename_noreplace(f, t) } }
+        if rc != 0 { throw SysError(errno: errno, call: "renameat2", path: "\(from.display) -> \(to.display)") }
     }
 
     /// The corresponding C function is `link`. Fails with EEXIST instead of replacing: used to publish without overwriting.

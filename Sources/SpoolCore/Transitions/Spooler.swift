@@ -49,14 +49,28 @@ public struct Spooler: Sendable {
         }
     }
 
-    /// Moves a companion (events file or artifacts folder) if it is still at `from`, never replacing
-    /// anything at `to`: files move by `link` + `unlink` (EEXIST on the same inode completes an earlier
-    /// half-done move), folders by `rename`, which refuses to replace a non-empty folder.
+    /// Moves a file or folder (a job file, an events file, an artifacts folder) if it is still at `from`,
+    /// never replacing anything at `to`: files by `rename(RENAME_NOREPLACE)`, which inotify reports as
+    /// `IN_MOVED_TO` (so a run put back in `new/` is seen at once), or, where the file system cannot do that,
+    /// by `link` + `unlink`; EEXIST on the same inode completes an earlier half-done move either way. Folders
+    /// move by `rename`, which refuses to replace a non-empty folder.
     func moveIfPresent(_ from: FilePath, _ to: FilePath) throws(SysError) {
         guard let src = try? Sys.lstat(from) else { return }
         if src.isDirectory {
             do throws(SysError) { try Sys.rename(from, to) } catch where error.errno == ENOENT {}
             return
+        }
+        do throws(SysError) {
+            try Sys.renameNoReplace(from, to)
+            return
+        } catch where error.errno == ENOENT {
+            return
+        } catch where error.errno == EEXIST {
+            guard (try? Sys.lstat(to))?.inode == src.inode else { throw error }
+            unlinkIfPresent(from)
+            return
+        } catch where [EINVAL, ENOSYS, ENOTSUP].contains(error.errno) {
+            // Not supported here: link + unlink below.
         }
         do throws(SysError) {
             try Sys.link(from, to)
