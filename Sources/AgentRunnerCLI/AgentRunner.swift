@@ -12,7 +12,7 @@ struct AgentRunner: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Init.self, Submit.self, Spawn.self, WorkerCommand.self, List.self, Show.self, Tail.self,
+            Init.self, Submit.self, Spawn.self, WorkerCommand.self, List.self, Show.self, Tree.self, Tail.self,
             Pause.self, Resume.self, Stop.self, Retry.self, Serve.self, Validate.self, Recover.self, Version.self, GitCommit.self,
             ToolSchema.self, SuperviseStep.self,
         ]

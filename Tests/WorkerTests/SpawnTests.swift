@@ -62,6 +62,14 @@ extension Integration {
             }
             let listed = try s.run(["ls", "--parent", String(parent.prefix(28)), "-q"])
             #expect(Set(listed.stdout.split(separator: "\n").map(String.init)) == Set(children), "\(listed.stdout)\(listed.stderr)")
+            let tree = try s.run(["tree", parent])
+            let rows = tree.stdout.split(separator: "\n").map(String.init)
+            #expect(rows.count == 4 && rows[0].hasPrefix(parent) && rows[0].contains("done succeeded  parent"), "\(tree.stdout)\(tree.stderr)")
+            #expect(Set(rows.dropFirst().map { String($0.dropFirst(3).prefix(parent.count)) }) == Set(children), "\(tree.stdout)")
+            #expect(rows.last?.hasPrefix("└─ ") == true && rows[1].hasPrefix("├─ "))
+            let json = try JSONSerialization.jsonObject(with: Data(try s.run(["tree", parent, "--json"]).stdout.utf8)) as? [String: Any]
+            let nodes = json?["children"] as? [[String: Any]]
+            #expect(nodes?.count == 3 && nodes?.allSatisfy { ($0["summary"] as? [String: Any])?["parent"] as? String == parent } == true)
             s.expectCurEmpty()
         }
 

@@ -113,6 +113,45 @@ extension Integration {
             #expect(try s.run(["stop", child]).status == 0)
         }
 
+        /// Two bindfs (FUSE) mounts of one spool act like two NFS clients: neither worker's inotify sees the
+        /// other's writes. Four parents with five children each, submitted through one mount: every child runs
+        /// once, every parent is released (by whichever worker polls first) and goes on once.
+        @Test(.enabled(if: fuseUnavailableReason == nil, "FUSE unavailable: \(fuseUnavailableReason ?? "")"))
+        func twoMountsRunParentsAndChildrenOnce() throws {
+            let config = "poll_interval: 300ms\nsettle: 0s\nlease: 5s\nconcurrency: 2\n"
+            let s = try TestSpool(config: config)
+            let parentDir = URL(fileURLWithPath: s.root).deletingLastPathComponent().path
+            let (a, b) = (parentDir + "/mount-a", parentDir + "/mount-b")
+            for m in [a, b] { try FileManager.default.createDirectory(atPath: m, withIntermediateDirectories: true) }
+            #expect(Bindfs.mount(s.root, a) == nil)
+            defer { Bindfs.unmount(a) }
+            #expect(Bindfs.mount(s.root, b) == nil)
+            defer { Bindfs.unmount(b) }
+            let viaB = try TestSpool(config: config, root: b)
+            let ledger = parentDir + "/ledger.txt"
+            var parents: [String] = []
+            for p in 0..<4 {
+                let tags = (0..<5).map { "p\(p)c\($0)" }
+                let job = try Waiting.parent(s, ledger: ledger, children: tags).replacingOccurrences(of: "echo after", with: "echo after-\(p)")
+                let r = try viaB.run(["submit", "-", "--spool", b], stdin: job)
+                #expect(r.status == 0, "\(r.stderr)")
+                parents.append(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            let wa = try s.startWorker(spoolPath: a)
+            let wb = try viaB.startWorker(spoolPath: b)
+            defer { wa.kill(SIGKILL); wb.kill(SIGKILL) }
+            #expect(s.wait(timeout: 60) { s.runIDs(in: s.done).count == 24 }, "done/: \(s.runIDs(in: s.done).count) of 24")
+            for parent in parents { _ = try s.checkFinished(parent, status: "succeeded") }
+            let lines = WaitLedger.lines(ledger)
+            var counts: [String: Int] = [:]
+            for line in lines { counts[line, default: 0] += 1 }
+            let expected = Set((0..<4).flatMap { p in ["after-\(p)"] + (0..<5).map { "p\(p)c\($0)" } } + ["before"])
+            #expect(Set(counts.keys) == expected && counts["before"] == 4 && counts.filter { $0.key != "before" }.values.allSatisfy { $0 == 1 },
+                    "\(counts.sorted { $0.key < $1.key })")
+            #expect(s.names(s.root + "/wait").isEmpty, "wait/: \(s.names(s.root + "/wait"))")
+            s.expectCurEmpty()
+        }
+
         /// The worker dies at each step of the park (the first worker) or of the release (the worker that ran
         /// the last child): a fresh worker completes or rolls back the move, each child runs once and the
         /// parent ends once. A crash before the park took the lease (`park.condition-written`) is a crash

@@ -89,24 +89,41 @@ extension Spooler {
     @discardableResult
     public func releaseReady() -> [RunID] {
         guard let entries = try? Sys.listDirectory(spool.wait) else { return [] }
-        let now = (try? fsClock.now()) ?? 0
+        // The file system's clock costs a probe write: read it once, and only for a wait that is not met.
+        var now: Double?
         var released: [RunID] = []
         for entry in entries {
             guard let file = RunFileName(entry.name), file.suffix == "wait",
                   (try? Sys.lstat(spool.jobFile(file.run, in: .waiting))) != nil,
                   let condition = readCondition(spool.waitCondition(file.run)) else { continue }
-            guard let reason = releaseReason(file.run, condition, now: now) else { continue }
+            guard let reason = releaseReason(file.run, condition, now: {
+                if now == nil { now = (try? fsClock.now()) ?? 0 }
+                return now!
+            }) else { continue }
             if (try? release(file.run, condition: condition, reason: reason)) == true { released.append(file.run) }
         }
         return released
     }
 
     /// Why `run` should be released now, or nil while it should go on waiting.
-    func releaseReason(_ run: RunID, _ condition: WaitCondition, now: Double) -> ReleaseReason? {
+    func releaseReason(_ run: RunID, _ condition: WaitCondition, now: () -> Double) -> ReleaseReason? {
         if controls(run).stop { return .stopped }
-        if finishedChildren(condition).count >= condition.needed { return .met }
-        if now >= condition.deadline { return .deadline }
+        if isMet(condition) { return .met }
+        if now() >= condition.deadline { return .deadline }
         return nil
+    }
+
+    /// Whether `needed` of the children have finished. Stops looking as soon as the answer is known, so a
+    /// parent of many children costs few `lstat`s per release check while most of them are still running.
+    func isMet(_ condition: WaitCondition) -> Bool {
+        var finished = 0, left = condition.children.count
+        for child in condition.children {
+            if finished >= condition.needed { return true }
+            if finished + left < condition.needed { return false }
+            if hasFinished(child) { finished += 1 }
+            left -= 1
+        }
+        return finished >= condition.needed
     }
 
     func finishedChildren(_ condition: WaitCondition) -> [RunID] {
@@ -176,7 +193,7 @@ extension Spooler {
                     continue
                 }
                 do throws(SysError) {
-                    try writeReleased(file.run, condition: condition, reason: releaseReason(file.run, condition, now: now) ?? .met,
+                    try writeReleased(file.run, condition: condition, reason: releaseReason(file.run, condition, now: { now }) ?? .met,
                                       recovered: true)
                     try completeMove(file.run, from: .waiting, to: .queued, token: mine)
                     report.releasesCompleted.append(file.run)
