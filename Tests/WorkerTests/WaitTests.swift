@@ -113,6 +113,33 @@ extension Integration {
             #expect(try s.run(["stop", child]).status == 0)
         }
 
+        /// Stopping a parked parent stops its children too: the two running get their stop file, the queued
+        /// one is finished as stopped without running, and the parent ends `stopped`.
+        @Test func stoppingAParentStopsItsChildren() throws {
+            let s = try TestSpool(config: TestSpool.config(lease: "1s", grace: "200ms", shutdownGrace: "500ms", killGrace: "500ms")
+                                  + "concurrency: 2\n")
+            let ledger = s.root + "/../ledger.txt"
+            let r = try s.run(["submit", "-"], stdin: try Waiting.parent(s, ledger: ledger, children: ["a", "b", "c"], childRun: "sleep 30; "))
+            let parent = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let worker = try s.startWorker()
+            defer { worker.kill(SIGKILL) }
+            #expect(s.wait(timeout: 20) {
+                FileManager.default.fileExists(atPath: s.root + "/wait/" + parent + ".yaml") && s.runIDs(in: s.cur).count == 2
+            }, "parked, two children running")
+            #expect(try s.run(["stop", parent]).status == 0)
+            #expect(s.wait(timeout: 20) { s.runIDs(in: s.done).count == 4 }, "done/: \(s.names(s.done))")
+            _ = try s.checkFinished(parent, status: "stopped")
+            let children = try s.events(parent, in: s.done).filter { $0["type"] as? String == "child.spawned" }.compactMap { $0["child"] as? String }
+            #expect(children.count == 3)
+            var reasons: [String] = []
+            for child in children {
+                let ev = try s.checkFinished(child, status: "stopped")
+                reasons.append(ev.last?["reason"] as? String ?? "")
+            }
+            #expect(reasons.filter { $0 == "stopped while queued" }.count == 1, "\(reasons)")
+            #expect(WaitLedger.lines(ledger) == ["before"], "no child got past its sleep, nor the parent past its wait")
+        }
+
         /// Two bindfs (FUSE) mounts of one spool act like two NFS clients: neither worker's inotify sees the
         /// other's writes. Four parents with five children each, submitted through one mount: every child runs
         /// once, every parent is released (by whichever worker polls first) and goes on once.

@@ -28,11 +28,12 @@ extension Spooler {
 
         case (.stop, .run(let id, .running)):
             try setControl(.stop, id, on: true)
+            stopChildren(of: id)
             return .requested(id)
         case (.stop, .run(let id, .waiting)):
             // Marked, then released at once: the worker that claims it sees the mark and finishes it as stopped.
             try setControl(.stop, id, on: true)
-            releaseReady()
+            stopChildren(of: id)
             return .requested(id)
         case (.stop, .run(let id, .done)):
             throw .wrongState(run: id.rawValue, state: .done, wanted: "it has already finished")
@@ -48,6 +49,24 @@ extension Spooler {
         case (.retry, .queuedFile(let name)):
             throw .wrongState(run: FilePath(bytes: name).display, state: .queued, wanted: "it has not run yet, so there is nothing to retry")
         }
+    }
+
+    /// Stopping a parent stops the children it spawned that have not finished, and theirs: running ones
+    /// get their stop file, queued ones are finished as stopped here, parked ones are marked and released.
+    /// Best effort per child (one that finishes meanwhile is left as it ended); the ledger says who they are.
+    func stopChildren(of parent: RunID, depth: Int = 0) {
+        guard depth < 16 else { return }
+        for child in children(of: parent) {
+            switch spool.state(of: child) {
+            case .running?, .waiting?: try? setControl(.stop, child, on: true)
+            case .queued?:
+                // A worker that claims it first sees the mark instead.
+                if (try? stopQueued(Array("\(child).yaml".utf8))) == nil { try? setControl(.stop, child, on: true) }
+            case .done?, nil: continue
+            }
+            stopChildren(of: child, depth: depth + 1)
+        }
+        if depth == 0 { releaseReady() }
     }
 
     /// Claims the queued job like a worker would, so no worker can start it meanwhile, and finishes it as stopped.
