@@ -44,10 +44,11 @@ extension RunExecutor {
             if let head = git.worktree.head { fields.append(("head", .string(head))) }
             if let e = git.remove() { _ = emit(ctx, .gitError, [("message", .string("cannot remove the worktree: \(e)"))]) }
         }
-        return await finish(ctx, status, fields)
+        return await finish(ctx, status, fields, result: prepared)
     }
 
-    func finish(_ ctx: RunContext, _ status: RunStatus, _ fields: [(String, JSON)] = []) async -> RunEnd {
+    /// With `result`, the run's `result.json` is written first, with the status it really ends with.
+    func finish(_ ctx: RunContext, _ status: RunStatus, _ fields: [(String, JSON)] = [], result prepared: PreparedRun? = nil) async -> RunEnd {
         if ctx.isLost { return .lost }
         if ctx.eventLogFailed { return abandon(ctx) }
         var status = status, fields = fields
@@ -56,6 +57,10 @@ extension RunExecutor {
             _ = emit(ctx, .error, [("message", .string("the job file changed while the run was running: \(changed)"))])
             status = .failed
             fields = [("reason", .string("job file changed while running"))] + fields.filter { $0.0 != "reason" }
+        }
+        if let prepared {
+            let reason = fields.first { $0.0 == "reason" }?.1.stringValue
+            RunResult.write(ctx, artifacts: prepared.artifacts, status: status, reason: reason, usesGit: prepared.git != nil)
         }
         ctx.markEnding()
         workDone(ctx.claim)

@@ -106,6 +106,7 @@ extension RunExecutor {
         env["AGENT_RUNNER_SPOOL"] = spooler.spool.root.display
         env["AGENT_RUNNER_WORKSPACE"] = workdir
         env["AGENT_RUNNER_ATTEMPT"] = String(run.attempt)
+        env["AGENT_RUNNER_OUTPUT"] = artifacts.appending(RunResult.outputFile).display
         return .ready(PreparedRun(job: job, workspace: workspace, workdir: workdir, artifacts: artifacts, git: git,
                                   commitMode: commitMode, deadline: job.timeout.map { monotonicNow() + $0 }, environment: env))
     }

@@ -18,7 +18,7 @@ struct WaitStep: StepKind {
     func run(_ step: Step, _ context: StepContext) async -> StepOutcome {
         let index = context.index, label = step.name ?? defaultName(index: index)
         guard let mode = step.wait else { return .failed("step \(index) is not a wait") }
-        if let release, release.step == index { return finishReleased(index, label, release) }
+        if let release, release.step == index { return finishReleased(index, label, release, artifacts: context.artifacts) }
         guard emit(.stepStarted, [("step", .int(index)), ("name", .string(label)), ("kind", .string("wait")),
                                   ("wait", .string(mode.description)), ("line", .int(step.line))]) else {
             return ctx.isLost ? .lost : .logFailed
@@ -42,7 +42,7 @@ struct WaitStep: StepKind {
     }
 
     /// The wait parked in an earlier claim and was released: its verdict ends the step.
-    func finishReleased(_ index: Int, _ label: String, _ release: EventType.WaitReleased) -> StepOutcome {
+    func finishReleased(_ index: Int, _ label: String, _ release: EventType.WaitReleased, artifacts: FilePath) -> StepOutcome {
         let finished = release.finished ?? 0, needed = release.needed ?? 0
         let reason = ReleaseReason(rawValue: release.reason ?? "") ?? .met
         let summary: String = switch reason {
@@ -50,8 +50,12 @@ struct WaitStep: StepKind {
         case .deadline: "timed out: \(finished) children finished, \(needed) needed"
         case .stopped: "stopped while waiting"
         }
+        // The children's statuses and results, for the steps after the wait (`$AGENT_RUNNER_ARTIFACTS/children.json`).
+        let written = RunResult.writeChildren(spooler, parent: ctx.run.id, artifacts: artifacts)
         guard emit(.stepFinished, [("step", .int(index)), ("name", .string(label)), ("ok", .bool(reason == .met)),
-                                   ("outcome", .string(summary))]) else { return ctx.isLost ? .lost : .logFailed }
+                                   ("outcome", .string(summary)), ("artifacts", .array(written.map { [.string($0)] } ?? []))]) else {
+            return ctx.isLost ? .lost : .logFailed
+        }
         switch reason {
         case .met: return .succeeded
         case .deadline: return .failed("step \(index) (\(label)) \(summary)")

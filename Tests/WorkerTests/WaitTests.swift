@@ -113,6 +113,43 @@ extension Integration {
             #expect(try s.run(["stop", child]).status == 0)
         }
 
+        /// Children hand back what they wrote to `$AGENT_RUNNER_OUTPUT` in `result.json`; after the wait the
+        /// parent's next step finds every child's status and result in `children.json`.
+        @Test func childrenHandBackResults() throws {
+            let s = try TestSpool(config: Waiting.config)
+            let bin = Binary.path, child = s.root + "/../child.yaml", seen = s.root + "/../children.json"
+            try """
+                env:
+                  CHILD_TAG: t
+                steps:
+                  - run: echo "answer=$((6*7))" >> "$AGENT_RUNNER_OUTPUT"; echo "answer=43" >> "$AGENT_RUNNER_OUTPUT"
+                  - run: printf 'tag=%s\\nnot a pair\\n' "$CHILD_TAG" >> "$AGENT_RUNNER_OUTPUT"
+
+                """.write(toFile: child, atomically: true, encoding: .utf8)
+            let r = try s.run(["submit", "-"], stdin: """
+                steps:
+                  - run: \(bin) spawn \(child) --key one && \(bin) spawn \(child) --key two
+                  - wait: all
+                  - run: cp "$AGENT_RUNNER_ARTIFACTS/children.json" \(seen)
+
+                """)
+            let parent = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try s.drain() == 0)
+            _ = try s.checkFinished(parent, status: "succeeded")
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: seen))) as? [[String: Any]])
+            #expect(rows.count == 2)
+            for row in rows {
+                #expect(row["state"] as? String == "done" && row["status"] as? String == "succeeded")
+                let result = try #require(row["result"] as? [String: Any], "\(row)")
+                #expect(result["outputs"] as? [String: String] == ["answer": "43", "tag": "t"], "\(result)")
+                #expect(result["output_errors"] as? [String] == ["line 4: expected key=value, got \"not a pair\""], "\(result)")
+                #expect(result["parent"] as? String == parent && result["changed_files"] is NSNull, "no git: nobody knows what changed")
+                let id = try #require(row["id"] as? String)
+                #expect(FileManager.default.fileExists(atPath: s.done + "/" + id + ".artifacts/result.json"))
+            }
+            #expect(!FileManager.default.fileExists(atPath: s.done + "/" + parent + ".artifacts/result.json"), "no outputs, no parent: no result.json")
+        }
+
         /// Stopping a parked parent stops its children too: the two running get their stop file, the queued
         /// one is finished as stopped without running, and the parent ends `stopped`.
         @Test func stoppingAParentStopsItsChildren() throws {
