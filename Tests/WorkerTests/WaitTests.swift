@@ -150,6 +150,27 @@ extension Integration {
             #expect(!FileManager.default.fileExists(atPath: s.done + "/" + parent + ".artifacts/result.json"), "no outputs, no parent: no result.json")
         }
 
+        /// With git, `changed_files` lists what the run's commits touched, and `[]` says it changed nothing.
+        @Test func resultsSayWhatChanged() throws {
+            let s = try TestSpool(config: Waiting.config)
+            let repo = s.root + "/../repo"
+            _ = try TestSpool.shell("git init -q \(repo) && cd \(repo) && echo a > a.txt && git add . && git -c user.name=t -c user.email=t@t commit -qm init")
+            var runs: [String] = []
+            for command in ["echo b > b.txt; echo k=v >> \"$AGENT_RUNNER_OUTPUT\"", "echo k=v >> \"$AGENT_RUNNER_OUTPUT\""] {
+                let r = try s.run(["submit", "-"], stdin: "workspace: \(repo)\ngit: {commit: step}\nsteps:\n  - run: '\(command)'\n")
+                #expect(r.status == 0, "\(r.stderr)")
+                runs.append(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            #expect(try s.drain() == 0)
+            var changed: [[String]] = []
+            for run in runs {
+                let data = try Data(contentsOf: URL(fileURLWithPath: s.done + "/" + run + ".artifacts/result.json"))
+                let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+                changed.append(try #require(result["changed_files"] as? [String], "\(result)"))
+            }
+            #expect(changed == [["b.txt"], []])
+        }
+
         /// Stopping a parked parent stops its children too: the two running get their stop file, the queued
         /// one is finished as stopped without running, and the parent ends `stopped`.
         @Test func stoppingAParentStopsItsChildren() throws {
