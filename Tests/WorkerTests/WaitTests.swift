@@ -208,12 +208,8 @@ extension Integration {
             let config = "poll_interval: 300ms\nsettle: 0s\nlease: 5s\nconcurrency: 2\n"
             let s = try TestSpool(config: config)
             let parentDir = URL(fileURLWithPath: s.root).deletingLastPathComponent().path
-            let (a, b) = (parentDir + "/mount-a", parentDir + "/mount-b")
-            for m in [a, b] { try FileManager.default.createDirectory(atPath: m, withIntermediateDirectories: true) }
-            #expect(Bindfs.mount(s.root, a) == nil)
-            defer { Bindfs.unmount(a) }
-            #expect(Bindfs.mount(s.root, b) == nil)
-            defer { Bindfs.unmount(b) }
+            let (a, b) = try Bindfs.mountTwice(s.root)
+            defer { Bindfs.unmount(a); Bindfs.unmount(b) }
             let viaB = try TestSpool(config: config, root: b)
             let ledger = parentDir + "/ledger.txt"
             var parents: [String] = []

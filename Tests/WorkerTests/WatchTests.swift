@@ -39,6 +39,17 @@ enum Bindfs {
         return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
+    /// Two bindfs mounts of `root`, `mount-a` and `mount-b` beside it; the caller unmounts them.
+    static func mountTwice(_ root: String) throws -> (a: String, b: String) {
+        let parent = URL(fileURLWithPath: root).deletingLastPathComponent().path
+        let (a, b) = (parent + "/mount-a", parent + "/mount-b")
+        for m in [a, b] {
+            try FileManager.default.createDirectory(atPath: m, withIntermediateDirectories: true)
+            if let error = mount(root, m) { throw TestFailure("cannot mount \(m): \(error)") }
+        }
+        return (a, b)
+    }
+
     static func unmount(_ mnt: String) {
         for tool in ["/usr/bin/fusermount3", "/usr/bin/fusermount"] where FileManager.default.isExecutableFile(atPath: tool) {
             if spawnAndWait([tool, "-u", "-z", mnt]) == 0 { return }
@@ -84,13 +95,8 @@ extension Integration {
         @Test(.enabled(if: fuseUnavailableReason == nil, "FUSE unavailable: \(fuseUnavailableReason ?? "")"))
         func secondHostThatInotifyCannotSee() throws {
             let s = try TestSpool(config: "poll_interval: 500ms\nsettle: 0s\nlease: 5s\n")
-            let parent = URL(fileURLWithPath: s.root).deletingLastPathComponent().path
-            let (a, b) = (parent + "/mount-a", parent + "/mount-b")
-            for m in [a, b] { try FileManager.default.createDirectory(atPath: m, withIntermediateDirectories: true) }
-            #expect(Bindfs.mount(s.root, a) == nil)
-            defer { Bindfs.unmount(a) }
-            #expect(Bindfs.mount(s.root, b) == nil)
-            defer { Bindfs.unmount(b) }
+            let (a, b) = try Bindfs.mountTwice(s.root)
+            defer { Bindfs.unmount(a); Bindfs.unmount(b) }
             let viaB = try TestSpool(config: "poll_interval: 500ms\nsettle: 0s\nlease: 5s\n", root: b)
 
             // One worker on A; a job written through B reaches it only by polling.

@@ -100,16 +100,7 @@ extension Spooler {
             if st.inode == (try? Sys.lstat(entry))?.inode { return }
             unlinkIfPresent(stage)
         }
-        let fd = try Sys.open(stage, O_WRONLY | O_CREAT | O_EXCL)
-        do throws(SysError) {
-            try Sys.write(fd, bytes, path: stage)
-            if durability == .fsync { try Sys.fsync(fd, path: stage) }
-            Sys.close(fd)
-        } catch {
-            Sys.close(fd)
-            unlinkIfPresent(stage)
-            throw error
-        }
+        try writeStaged(bytes, at: stage)
     }
 
     /// Step 5. True when this call's rename delivered the child. ENOENT: another call delivered it first.

@@ -20,16 +20,7 @@ extension Spooler {
             try log.append(.queued, fields)
             try syncIfDurable(log)
             let staged = spool.tmp.appending("\(run).yaml")
-            let fd = try Sys.open(staged, O_WRONLY | O_CREAT | O_EXCL)
-            do throws(SysError) {
-                try Sys.write(fd, bytes, path: staged)
-                if durability == .fsync { try Sys.fsync(fd, path: staged) }
-                Sys.close(fd)
-            } catch {
-                Sys.close(fd)
-                unlinkIfPresent(staged)
-                throw error
-            }
+            try writeStaged(bytes, at: staged)
             try Sys.rename(staged, spool.jobFile(run, in: .queued))
         } catch {
             unlinkIfPresent(spool.eventsFile(run, in: .queued))
@@ -41,6 +32,21 @@ extension Spooler {
             throw .io(error, hint: "the job is queued as \(run), but new/ could not be synced to disk: check the spool's disk before relying on it")
         }
         return run
+    }
+
+    /// A new file in `tmp/` (`O_EXCL`) with `bytes`, `fsync`ed (`durability: fsync`), ready to be renamed or
+    /// linked into place; nothing is left behind when a step fails.
+    func writeStaged(_ bytes: [UInt8], at staged: FilePath) throws(SysError) {
+        let fd = try Sys.open(staged, O_WRONLY | O_CREAT | O_EXCL)
+        do throws(SysError) {
+            try Sys.write(fd, bytes, path: staged)
+            if durability == .fsync { try Sys.fsync(fd, path: staged) }
+            Sys.close(fd)
+        } catch {
+            Sys.close(fd)
+            unlinkIfPresent(staged)
+            throw error
+        }
     }
 
     /// Sends a finished run back to the queue as a new run whose `queued` event links to it
