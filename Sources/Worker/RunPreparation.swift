@@ -5,6 +5,15 @@ import LLM
 import SpoolCore
 
 /// A run that is ready for its steps: the job as read, its folders, its git worktree and environment.
+enum RunPreparation {
+    /// `/proc/self/exe` resolved, read once.
+    static let ownExecutable: String = {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        return n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/proc/self/exe"
+    }()
+}
+
 struct PreparedRun: Sendable {
     let job: Job
     /// The job's workspace; with git, the repository the run's worktree belongs to.
@@ -107,6 +116,8 @@ extension RunExecutor {
         env["AGENT_RUNNER_WORKSPACE"] = workdir
         env["AGENT_RUNNER_ATTEMPT"] = String(run.attempt)
         env["AGENT_RUNNER_OUTPUT"] = artifacts.appending(RunResult.outputFile).display
+        // This worker's own binary, so a step can run `"$AGENT_RUNNER_BIN" spawn …` without it on PATH.
+        env["AGENT_RUNNER_BIN"] = RunPreparation.ownExecutable
         return .ready(PreparedRun(job: job, workspace: workspace, workdir: workdir, artifacts: artifacts, git: git,
                                   commitMode: commitMode, deadline: job.timeout.map { monotonicNow() + $0 }, environment: env))
     }

@@ -188,3 +188,34 @@ def agent_diff_and_phone(c):
     errs = c.browser_errors()
     if errs:
         raise Failure('the browser console logged errors:\n  ' + '\n  '.join(errs))
+
+
+PARENT_JOB = """title: a parent
+steps:
+  - run: |
+      printf 'title: the child\\nsteps:\\n  - run: echo child\\n' > child.yaml
+      "$AGENT_RUNNER_BIN" spawn child.yaml --key one
+  - wait: all
+    timeout: 2m
+  - run: echo after the wait
+"""
+
+
+def parent_and_child(c):
+    """A parent that spawns a child and waits for it: its page links the child, the child's links back."""
+    d = c.d
+    c.home()
+    parent = c.create_yaml(PARENT_JOB, name='parent.yaml')
+    log('created parent %s' % parent)
+    c.wait(lambda: (c.run_state() or {}).get('status') == 'succeeded', 'the parent to finish after its child')
+    c.wait(lambda: any(e[1] == 'wait.released' for e in c.events()), 'the wait.released event in the timeline')
+    link = c.wait(lambda: (lambda el: el.find_elements(By.CSS_SELECTOR, 'a') if el else None)(c.visible('run-children')),
+                  'the Children row to link the child')
+    child = link[0].get_attribute('href').split('#/runs/')[1]
+    c.shot('run-parent.png')
+    link[0].click()
+    c.wait(lambda: c.current_run() == child, 'the child\u2019s page')
+    c.wait(lambda: (lambda e: e is not None and e.text == parent)(c.visible('run-parent')), 'the child\u2019s page to link its parent')
+    c.wait(lambda: (c.run_state() or {}).get('status') == 'succeeded', 'the child to have succeeded')
+    c.shot('run-child.png')
+    log('parent %s and child %s link each other' % (parent, child))

@@ -29,7 +29,7 @@ import traceback
 from console_support import (TIMEOUT, TOKEN, Api, Console, Failure, Proc, WebDriverException, closed_port, log,
                              start_browser, start_stub)
 from console_front import create_modal, token_and_dashboard
-from console_runs import agent_diff_and_phone, dashboard_rows, live_run, stop_and_retry
+from console_runs import agent_diff_and_phone, dashboard_rows, live_run, parent_and_child, stop_and_retry
 
 
 def scenario(c, server, api):
@@ -39,6 +39,7 @@ def scenario(c, server, api):
     run2, run2b = stop_and_retry(c)
     dashboard_rows(c, run1, run2, run2b)
     agent_diff_and_phone(c)
+    parent_and_child(c)
 
 
 class Server:

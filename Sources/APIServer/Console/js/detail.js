@@ -115,11 +115,11 @@ export class DetailView {
     for (const l of Array.isArray(r.labels) ? r.labels : []) this.badges.append(h('span', { class: 'label' }, str(l)));
 
     const b = this.buttons;
-    const running = r.state === 'running', queued = r.state === 'queued', done = r.state === 'done';
+    const running = r.state === 'running', queued = r.state === 'queued', done = r.state === 'done', waiting = r.state === 'waiting';
     const busy = !!this.busy;
     b.pause.disabled = busy || !(running && !r.paused);
     b.resume.disabled = busy || !(running && r.paused);
-    b.stop.disabled = busy || !((running || queued) && !r.stop_requested) || !r.id;
+    b.stop.disabled = busy || !((running || queued || waiting) && !r.stop_requested) || !r.id;
     b.retry.disabled = busy || !done;
     b.pause.hidden = running && r.paused;
     b.resume.hidden = !(running && r.paused);
@@ -145,6 +145,10 @@ export class DetailView {
     row('Reason', r.reason ? str(r.reason) : null, 'run-reason', true);
     row('Retry of', r.previous ? h('a', { href: runLink(str(r.previous)), class: 'mono' }, str(r.previous)) : null);
     row('Retried as', r.next ? h('a', { href: runLink(str(r.next)), class: 'mono' }, str(r.next)) : null, 'run-next');
+    row('Spawned by', r.parent ? h('a', { href: runLink(str(r.parent)), class: 'mono' }, str(r.parent)) : null, 'run-parent');
+    const kids = Array.isArray(r.children) ? r.children : [];
+    row('Children', kids.length ? h('span', null, kids.map((c, i) => [i ? ', ' : '', h('a', { href: runLink(str(c)), class: 'mono' }, short(str(c).split('-')[1] || c))])) : null,
+      'run-children', true);
     add(clear(this.meta), items);
 
     // Steps
