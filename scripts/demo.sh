@@ -17,6 +17,10 @@ echo
 echo "== agent-runner ls"
 "$bin" ls --spool "$spool"
 echo
+fan=$("$bin" ls --spool "$spool" --name fan-out.yaml --quiet)
+echo "== agent-runner tree $fan (fan-out.yaml spawned three child jobs and waited for them)"
+"$bin" tree "$fan" --spool "$spool"
+echo
 run=$("$bin" ls --spool "$spool" --name contributing.yaml --quiet)
 echo "== events of $run (contributing.yaml, an agent run), as JSON Lines"
 "$bin" tail "$run" --spool "$spool"
