@@ -151,7 +151,7 @@ extension RunExecutor {
         do {
             guard try outcome.get() else { return .lost }
         } catch {
-            logger.error("cannot park \(ctx.run.id): \(error); it is requeued once its lease expires")
+            logger.error("cannot park \(ctx.run.id): \(error); a worker's recovery completes or undoes the park once its lease or token is stale")
             return .logFailed
         }
         logger.info("\(ctx.run.displayName) waits for \(condition.needed) of \(condition.children.count) children",

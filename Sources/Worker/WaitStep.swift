@@ -26,19 +26,19 @@ struct WaitStep: StepKind {
         // Children spawned by earlier steps are named on the run before it parks.
         for spawned in spooler.unrecordedSpawns(ctx.run) { _ = emit(.childSpawned, spawned) }
         let children = spooler.children(of: ctx.run.id)
-        let needed = mode.needed(of: children.count)
-        let done = children.filter { spooler.hasFinished($0) }.count
-        if done >= needed {
+        let timeout = step.timeout ?? Step.defaultWaitTimeout
+        guard let now = try? spooler.fsClock.now() else { return .failed("cannot read the file system's clock to set the wait's deadline") }
+        let condition = WaitCondition(step: index, mode: mode.description, needed: mode.needed(of: children.count),
+                                      children: children, deadline: now + timeout)
+        if spooler.isMet(condition) {
             // Nothing to wait for: no parking, the step ends here.
+            let done = spooler.finishedChildren(condition).count
             guard emit(.stepFinished, [("step", .int(index)), ("name", .string(label)), ("ok", .bool(true)),
-                                       ("outcome", .string("\(done) of \(children.count) children finished; \(needed) needed")),
+                                       ("outcome", .string("\(done) of \(children.count) children finished; \(condition.needed) needed")),
                                        ("duration", .double(0))]) else { return ctx.isLost ? .lost : .logFailed }
             return .succeeded
         }
-        let timeout = step.timeout ?? Step.defaultWaitTimeout
-        guard let now = try? spooler.fsClock.now() else { return .failed("cannot read the file system's clock to set the wait's deadline") }
-        return .park(WaitCondition(step: index, mode: mode.description, needed: needed, children: children, deadline: now + timeout),
-                     timeout: timeout)
+        return .park(condition, timeout: timeout)
     }
 
     /// The wait parked in an earlier claim and was released: its verdict ends the step.

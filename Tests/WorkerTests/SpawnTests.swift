@@ -19,6 +19,12 @@ extension Integration {
             #expect(Set(CrashPoint.allCases.filter { $0.rawValue.hasPrefix("spawn.") }) == Set(Spawning.points))
         }
 
+        /// The job runs `agent-runner spawn`, so its flags may lower the runner's limits and never raise them.
+        @Test func aJobCanOnlyLowerTheLimits() {
+            #expect(SpawnLimits().lowered(maxDepth: 9, maxChildren: 5) == SpawnLimits(maxDepth: 3, maxChildren: 5))
+            #expect(SpawnLimits().lowered(maxDepth: 1, maxChildren: 100_000) == SpawnLimits(maxDepth: 1, maxChildren: 20))
+        }
+
         @Test func aChildsIdDependsOnParentStepAndKeyOnly() throws {
             let parent = try #require(RunID("20261204T184445078Z-31d76267cf-vm"))
             let a = RunID.child(of: parent, step: 1, key: "k")

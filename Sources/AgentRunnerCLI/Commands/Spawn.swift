@@ -11,7 +11,7 @@ struct Spawn: ParsableCommand {
             The child's id comes from the parent, the step and --key (default: the SHA-256 of the job file), so \
             running the step again (after a crash, a takeover or a retry of the attempt) names the same child and \
             queues nothing new. The parent and step default to $AGENT_RUNNER_RUN_ID and $AGENT_RUNNER_STEP, which \
-            every step has. Limits: --max-depth (3) and --max-children per run (20).
+            every step has. Limits: depth 3 under the first run that spawned, 20 children per run;             --max-depth and --max-children can only lower them (the job runs this command, so it cannot raise             the runner's limits).
             """)
 
     @OptionGroup var spool: SpoolOption
@@ -25,9 +25,9 @@ struct Spawn: ParsableCommand {
     var step: Int?
     @Option(help: "The display name of the child (default: the file's name).")
     var name: String?
-    @Option(help: "The deepest a child may be under the first run that spawned.")
+    @Option(help: "A lower limit for how deep a child may be under the first run that spawned (at most 3).")
     var maxDepth = SpawnLimits().maxDepth
-    @Option(help: "The most children one run may spawn.")
+    @Option(help: "A lower limit for how many children one run may spawn (at most 20).")
     var maxChildren = SpawnLimits().maxChildren
 
     func run() throws {
@@ -45,7 +45,7 @@ struct Spawn: ParsableCommand {
         catch { throw CLIError("\(error)") }
         let spawned = try spooler.spawn(input.bytes, parent: parentID, step: stepIndex, key: key ?? SHA256.hex(input.bytes),
                                         name: Array((name ?? input.name).utf8),
-                                        limits: SpawnLimits(maxDepth: maxDepth, maxChildren: maxChildren))
+                                        limits: SpawnLimits().lowered(maxDepth: maxDepth, maxChildren: maxChildren))
         if spawned.alreadySpawned { printError("\(spawned.child) was spawned already; nothing new was queued") }
         print(spawned.child)
     }

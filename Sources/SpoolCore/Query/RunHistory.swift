@@ -27,6 +27,8 @@ public struct RunHistory: Sendable, Equatable {
     public private(set) var resumePending = false
     /// The last release: its `step` is where the run goes on (steps up to it never run again).
     public private(set) var lastRelease: EventType.WaitReleased?
+    /// The step of the last `wait.started`.
+    public private(set) var lastWaitStep: Int?
 
     // Ownership
     /// How many `claimed` events there are: the attempts made so far (a reaper counts them to decide
@@ -178,6 +180,7 @@ public struct RunHistory: Sendable, Equatable {
         case .retried: next = e["next"]?.stringValue
         case .waitStarted:
             parked = true
+            lastWaitStep = e["step"]?.intValue
             worker = nil
         case .waitReleased:
             parked = false

@@ -62,7 +62,10 @@ extension Spooler {
             case .queued?:
                 // A worker that claims it first sees the mark instead.
                 if (try? stopQueued(Array("\(child).yaml".utf8))) == nil { try? setControl(.stop, child, on: true) }
-            case .done?, nil: continue
+            // Committed but not delivered yet: the mark is there when recovery delivers it and a worker claims it.
+            case nil: try? setControl(.stop, child, on: true)
+            // Finished itself, but its own children may still run.
+            case .done?: break
             }
             stopChildren(of: child, depth: depth + 1)
         }

@@ -106,6 +106,8 @@ extension Spooler {
         unlinkIfPresent(token)
         if state == .done {
             for kind in ControlKind.allCases { unlinkIfPresent(spool.controlFile(run, kind)) }
+            // A park cut before it took the lease leaves its condition; a finished run waits for nothing.
+            unlinkIfPresent(spool.waitCondition(run))
         }
     }
 }

@@ -161,11 +161,7 @@ extension Spooler {
                 }
             case .parking where condition != nil:
                 if !history.parked, let c = condition {
-                    try log.append(.waitStarted, [
-                        ("step", .int(c.step)), ("wait", .string(c.mode)), ("needed", .int(c.needed)),
-                        ("children", .array(c.children.map { .string($0.rawValue) })),
-                        ("deadline", .string(Timestamp.rfc3339(c.deadline))), ("recovered_by", .string(actor.id)),
-                    ])
+                    try log.append(.waitStarted, c.startedFields + [("recovered_by", .string(actor.id))])
                     try syncIfDurable(log)
                 }
             case .requeueing, .parking:

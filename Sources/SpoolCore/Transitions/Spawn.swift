@@ -13,6 +13,11 @@ public struct SpawnLimits: Sendable, Equatable {
         self.maxDepth = maxDepth
         self.maxChildren = maxChildren
     }
+
+    /// These limits, or lower ones: what a spawning job may ask for. It can never raise them.
+    public func lowered(maxDepth depth: Int, maxChildren children: Int) -> SpawnLimits {
+        SpawnLimits(maxDepth: min(maxDepth, depth), maxChildren: min(maxChildren, children))
+    }
 }
 
 /// What a spawn did.
@@ -68,7 +73,11 @@ extension Spooler {
                 faults.crash(at: .spawnEventWritten)
                 try stageChild(bytes, at: stage, ledger: entry)
                 faults.crash(at: .spawnStaged)
-                do throws(SysError) { try Sys.link(stage, entry) } catch where error.errno == EEXIST {
+                do throws(SysError) {
+                    try Sys.link(stage, entry)
+                    // The commit must survive a power cut before the child can: else a retry would spawn again.
+                    if durability == .fsync { try Sys.fsyncDirectory(spool.ledgerDir(parent)) }
+                } catch where error.errno == EEXIST {
                     // Another call committed this spawn first; what we staged is not its job file.
                     if (try? Sys.lstat(stage))?.inode != (try? Sys.lstat(entry))?.inode { unlinkIfPresent(stage) }
                 }
@@ -83,8 +92,10 @@ extension Spooler {
 
     /// Step 2: the child's first event, written once however often the spawn is tried.
     func writeQueued(_ child: RunID, parent: RunID, step: Int, key: String, depth: Int, name: [UInt8]) throws(SysError) {
+        // Wherever the child's events are: a racing spawn of the same key may have delivered it, and it may
+        // be running already. Then there is nothing to write (and no second events file may appear).
+        if let existing = spool.eventsPath(of: child), RunHistory.read(existing).queued != nil { return }
         let path = spool.eventsFile(child, in: .queued)
-        guard RunHistory.read(path).queued == nil else { return }
         let log = try EventLog(path: path, run: child, clock: clock, faults: faults)
         try log.append(.queued, JSON.nameFields("name", name) + [
             ("by", .string(actor.id)), ("parent", .string(parent.rawValue)), ("step", .int(step)),
@@ -116,22 +127,23 @@ extension Spooler {
     }
 
     /// The `child.spawned` events a running run's owner has still to write: one per ledger entry its events
-    /// do not name yet, in the order the children were linked. The owner is the only writer of a running
+    /// do not name yet, in the order the children were spawned. The owner is the only writer of a running
     /// run's events (their `seq` counts in one process), so `agent-runner spawn`, run from a step, leaves
     /// this to the worker, which writes them when the step ends and before the run finishes. A run that
     /// never spawned costs one `lstat`.
     public func unrecordedSpawns(_ run: OwnedRun) -> [[(String, JSON)]] {
         guard (try? Sys.lstat(spool.ledgerDir(run.id))) != nil else { return [] }
         let recorded = Set(RunHistory.read(run.events.path).children)
-        var found: [(ctime: Double, child: RunID, fields: [(String, JSON)])] = []
+        var found: [(at: String, child: RunID, fields: [(String, JSON)])] = []
         for child in children(of: run.id) where !recorded.contains(child.rawValue) {
-            let queued = spool.eventsPath(of: child).flatMap { RunHistory.read($0).queued }
+            let history = spool.eventsPath(of: child).map(RunHistory.read)
             var fields: [(String, JSON)] = [("child", .string(child.rawValue))]
-            if let step = queued?.step { fields.append(("step", .int(step))) }
-            if let key = queued?.key { fields.append(("key", .string(key))) }
-            found.append(((try? Sys.lstat(spool.ledgerEntry(run.id, child)))?.ctime ?? 0, child, fields))
+            if let step = history?.queued?.step { fields.append(("step", .int(step))) }
+            if let key = history?.queued?.key { fields.append(("key", .string(key))) }
+            found.append((history?.queuedAt ?? "", child, fields))
         }
-        return found.sorted { ($0.ctime, $0.child) < ($1.ctime, $1.child) }.map(\.fields)
+        // In the order they were spawned: their `queued` events' times (RFC 3339 sorts as text).
+        return found.sorted { ($0.at, $0.child) < ($1.at, $1.child) }.map(\.fields)
     }
 
     /// The children a run spawned, from its ledger, in id order.

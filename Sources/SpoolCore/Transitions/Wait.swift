@@ -22,6 +22,12 @@ public struct WaitCondition: Sendable, Equatable {
         self.deadline = deadline
     }
 
+    /// The fields of `wait.started` (the park adds `timeout`, a recovery `recovered_by`).
+    var startedFields: [(String, JSON)] {
+        [("step", .int(step)), ("wait", .string(mode)), ("needed", .int(needed)),
+         ("children", .array(children.map { .string($0.rawValue) })), ("deadline", .string(Timestamp.rfc3339(deadline)))]
+    }
+
     var json: JSON {
         .object([("step", .int(step)), ("mode", .string(mode)), ("needed", .int(needed)),
                  ("children", .array(children.map { .string($0.rawValue) })), ("deadline", .double(deadline))])
@@ -58,18 +64,17 @@ extension Spooler {
         let token = spool.token(.parking, run.id, actor: actor)
         do {
             guard owns(run) else { return false }
+            // Staged and fsynced like a job file: after a power cut the condition is whole or absent. The
+            // job's move into wait/ fsyncs the folder.
             let staged = spool.tmp.appending(".\(run.id).wait.\(actor.id)")
-            try Sys.writeFile(staged, condition.json.encoded() + [0x0A])
+            unlinkIfPresent(staged)
+            try writeStaged(condition.json.encoded() + [0x0A], at: staged)
             try Sys.rename(staged, spool.waitCondition(run.id))
             faults.crash(at: .parkConditionWritten)
             guard try takeToken(run.id, token: token, leaseInode: run.leaseInode, staleCheck: nil) else { return false }
             faults.crash(at: .parkTokenTaken)
             do {
-                try run.events.append(.waitStarted, [
-                    ("step", .int(condition.step)), ("wait", .string(condition.mode)), ("needed", .int(condition.needed)),
-                    ("children", .array(condition.children.map { .string($0.rawValue) })),
-                    ("deadline", .string(Timestamp.rfc3339(condition.deadline))), ("timeout", .double(timeout)),
-                ])
+                try run.events.append(.waitStarted, condition.startedFields + [("timeout", .double(timeout))])
                 try syncIfDurable(run.events)
             } catch {
                 try? Sys.rename(token, spool.leaseFile(run.id))
@@ -115,7 +120,7 @@ extension Spooler {
 
     /// Whether `needed` of the children have finished. Stops looking as soon as the answer is known, so a
     /// parent of many children costs few `lstat`s per release check while most of them are still running.
-    func isMet(_ condition: WaitCondition) -> Bool {
+    public func isMet(_ condition: WaitCondition) -> Bool {
         var finished = 0, left = condition.children.count
         for child in condition.children {
             if finished >= condition.needed { return true }
@@ -126,7 +131,7 @@ extension Spooler {
         return finished >= condition.needed
     }
 
-    func finishedChildren(_ condition: WaitCondition) -> [RunID] {
+    public func finishedChildren(_ condition: WaitCondition) -> [RunID] {
         condition.children.filter { hasFinished($0) }
     }
 
@@ -144,10 +149,27 @@ extension Spooler {
         let token = spool.releaseToken(run, actor: actor)
         do throws(SysError) { try Sys.rename(spool.waitCondition(run), token) } catch where error.errno == ENOENT { return false }
         faults.crash(at: .releaseTokenTaken)
-        try writeReleased(run, condition: condition, reason: reason, recovered: false)
+        do throws(SysError) {
+            try writeReleased(run, condition: condition, reason: reason, recovered: false)
+        } catch {
+            // Nothing moved yet: give the condition back, so the next check (this actor's too) tries again.
+            try? Sys.rename(token, spool.waitCondition(run))
+            throw error
+        }
         faults.crash(at: .releaseEventWritten)
         try completeMove(run, from: .waiting, to: .queued, token: token)
+        removeParkingLeftovers(run)
         return true
+    }
+
+    /// A park cut after its job moved (or a power cut that undid the token's unlink) leaves
+    /// `cur/RUN.parking.ACTOR`. Once the run is released it would sit beside the run's next claim, where a
+    /// recovery might mistake it for that claim's move: the release removes it.
+    func removeParkingLeftovers(_ run: RunID) {
+        let prefix = Array("\(run).\(TokenKind.parking.rawValue).".utf8)
+        for entry in (try? Sys.listDirectory(spool.cur)) ?? [] where entry.name.starts(with: prefix) {
+            unlinkIfPresent(spool.cur.appending(bytes: entry.name))
+        }
     }
 
     /// Step 2 of `release`, once: a recovery that completes a release cut after it writes nothing again.
@@ -172,47 +194,41 @@ extension Spooler {
     }
 
     /// Completes releases cut short: a `wait/RUN.releasing.ACTOR` token that has sat there for a whole lease
-    /// (by its ctime, which the rename that made it set) is taken over and the release finished. A condition
-    /// file left by a park that died before its job moved (its run is in `cur/` or `new/` again) is removed
-    /// once stale. Part of `recover()`.
+    /// (by its ctime, which the rename that made it set) is taken over and the release finished, unless it
+    /// belongs to an earlier wait of the run (a condition is there again, or the run's last `wait.started`
+    /// is another step): then it is garbage and goes. A condition file left by a park that died before its
+    /// job moved is left alone: without a job in `wait/` nothing reads it, and the next park replaces it.
+    /// Part of `recover()`.
     func completeCutReleases(now: Double, report: inout RecoveryReport) {
         guard let entries = try? Sys.listDirectory(spool.wait) else { return }
         for entry in entries {
-            guard let file = RunFileName(entry.name) else { continue }
+            guard let file = RunFileName(entry.name), file.suffix.hasPrefix("releasing.") else { continue }
             let path = spool.wait.appending(bytes: entry.name)
-            if file.suffix.hasPrefix("releasing.") {
-                guard let st = try? Sys.lstat(path), now - st.ctime > leaseDuration else { continue }
-                let mine = spool.releaseToken(file.run, actor: actor)
-                guard path != mine, (try? renameClaiming(path, mine, mine: { (try? Sys.lstat(mine))?.inode == st.inode })) == true,
-                      let condition = readCondition(mine) else { continue }
-                // The job file's move out of wait/ is the release's commit. Once it has moved, the run may be
-                // claimed and running already: nothing of it may move again, only the token goes.
-                guard (try? Sys.lstat(spool.jobFile(file.run, in: .waiting))) != nil else {
-                    unlinkIfPresent(mine)
-                    report.removedLeftovers.append("wait/\(file.run).releasing")
-                    continue
-                }
-                do throws(SysError) {
-                    try writeReleased(file.run, condition: condition, reason: releaseReason(file.run, condition, now: { now }) ?? .met,
-                                      recovered: true)
-                    try completeMove(file.run, from: .waiting, to: .queued, token: mine)
-                    report.releasesCompleted.append(file.run)
-                } catch {
-                    report.errors.append("\(file.run): cannot complete its release: \(error)")
-                }
-            } else if file.suffix == "wait", (try? Sys.lstat(spool.jobFile(file.run, in: .waiting))) == nil,
-                      (try? Sys.lstat(spool.token(.parking, file.run, actor: actor))) == nil,
-                      let st = try? Sys.lstat(path), isStale(st, now: now), spool.state(of: file.run) != .waiting,
-                      !parkInProgress(file.run) {
-                unlinkIfPresent(path)
-                report.removedLeftovers.append("wait/\(file.run).wait")
+            guard let st = try? Sys.lstat(path), now - st.ctime > leaseDuration else { continue }
+            let mine = spool.releaseToken(file.run, actor: actor)
+            // Our own token too: a release of ours that failed half-way is finished here.
+            guard (try? renameClaiming(path, mine, mine: { (try? Sys.lstat(mine))?.inode == st.inode })) == true,
+                  let condition = readCondition(mine) else { continue }
+            // The job file's move out of wait/ is the release's commit. Once it has moved, the run may be
+            // claimed and running already: nothing of it may move again, only the token goes.
+            let jobWaits = (try? Sys.lstat(spool.jobFile(file.run, in: .waiting))) != nil
+            let current = (try? Sys.lstat(spool.waitCondition(file.run))) == nil
+                && spool.eventsPath(of: file.run).map { RunHistory.read($0).lastWaitStep == condition.step } == true
+            guard jobWaits, current else {
+                unlinkIfPresent(mine)
+                report.removedLeftovers.append("wait/\(file.run).releasing")
+                continue
+            }
+            do throws(SysError) {
+                try writeReleased(file.run, condition: condition, reason: releaseReason(file.run, condition, now: { now }) ?? .met,
+                                  recovered: true)
+                try completeMove(file.run, from: .waiting, to: .queued, token: mine)
+                removeParkingLeftovers(file.run)
+                report.releasesCompleted.append(file.run)
+            } catch {
+                report.errors.append("\(file.run): cannot complete its release: \(error)")
             }
         }
     }
 
-    /// A parking token of any actor in `cur/`: the run is on its way into `wait/`.
-    func parkInProgress(_ run: RunID) -> Bool {
-        let prefix = Array("\(run).\(TokenKind.parking.rawValue).".utf8)
-        return ((try? Sys.listDirectory(spool.cur)) ?? []).contains { $0.name.starts(with: prefix) }
-    }
 }
