@@ -12,11 +12,32 @@ public final class LocalServer: @unchecked Sendable {
     }
 
     /// `arguments` may contain `{port}`, replaced by the chosen port. Waits until the port accepts connections.
+    ///
+    /// The port is one the kernel never hands out for outgoing connections (below
+    /// `ip_local_port_range`, which Chromium, `serve` and every client of the suite draw from), and free when
+    /// it is chosen (a test `bind`). A server that still finds it taken and exits ("address already in use")
+    /// is started again on another port.
     public init(_ arguments: [String], readyTimeout: Double = 60) throws {
-        let port = Int.random(in: 20000...60000)
         let log = NSTemporaryDirectory() + "server-\(UUID().uuidString.prefix(8)).log"
-        self.port = port
         self.log = log
+        var lastFailure = ""
+        for _ in 0..<5 {
+            let port = Self.freePort()
+            switch try Self.start(arguments, port: port, log: log, readyTimeout: readyTimeout) {
+            case .listening(let child):
+                self.port = port
+                pid = child
+                return
+            case .portTaken(let output):
+                lastFailure = output
+            }
+        }
+        throw Failure(description: "\(arguments.first ?? "server") found its port taken five times:\n\(lastFailure.suffix(2000))")
+    }
+
+    enum Start { case listening(pid_t), portTaken(String) }
+
+    static func start(_ arguments: [String], port: Int, log: String, readyTimeout: Double) throws -> Start {
         let args = ["/usr/bin/env"] + arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -32,16 +53,44 @@ public final class LocalServer: @unchecked Sendable {
         var child: pid_t = 0
         let rc = posix_spawn(&child, "/usr/bin/env", &actions, &attr, argv, environ)
         guard rc == 0 else { throw Failure(description: "cannot start \(arguments.joined(separator: " ")): \(String(cString: strerror(rc)))") }
-        pid = child
         let deadline = Date().addingTimeInterval(readyTimeout)
-        while !Self.accepts(port) {
+        while !accepts(port) {
             var status: Int32 = 0
-            if waitpid(child, &status, WNOHANG) == child || Date() > deadline {
-                kill(-child, SIGKILL)
+            let exited = waitpid(child, &status, WNOHANG) == child
+            if exited || Date() > deadline {
+                if !exited { kill(-child, SIGKILL); waitpid(child, &status, 0) }
                 let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                if exited && (output.contains("already in use") || output.contains("Errno 98")) { return .portTaken(output) }
                 throw Failure(description: "\(arguments.first ?? "server") did not start listening on \(port):\n\(output.suffix(2000))")
             }
             usleep(100_000)
+        }
+        return .listening(child)
+    }
+
+    /// A random loopback port below the ephemeral range that nothing is bound to right now.
+    static func freePort() -> Int {
+        let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?
+            .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) } ?? []
+        let upper = max(11000, min(range.first ?? 32768, 65536) - 1)
+        var port = 10000
+        for _ in 0..<50 {
+            port = Int.random(in: 10000...upper)
+            if canBind(port) { break }
+        }
+        return port
+    }
+
+    static func canBind(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
 

@@ -56,8 +56,10 @@ extension Spooler {
     /// Best effort per child (one that finishes meanwhile is left as it ended); the ledger says who they are.
     func stopChildren(of parent: RunID, depth: Int = 0) {
         guard depth < 16 else { return }
-        for child in children(of: parent) {
-            switch spool.state(of: child) {
+        // Queued ones first: once a running child stops, its worker's free slot would claim the next one.
+        let kids = children(of: parent).map { ($0, spool.state(of: $0)) }
+        for (child, state) in kids.filter({ $0.1 == .queued }) + kids.filter({ $0.1 != .queued }) {
+            switch state {
             case .running?, .waiting?: try? setControl(.stop, child, on: true)
             case .queued?:
                 // A worker that claims it first sees the mark instead.
