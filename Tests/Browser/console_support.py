@@ -286,13 +286,17 @@ def start_stub():
     return srv
 
 
+_held = []
+
+
 def closed_port():
+    """A loopback port that refuses connections for the whole test: bound but never listening, and held,
+    so no other process (an outgoing connection's ephemeral port) can take it meanwhile."""
     import socket
     s = socket.socket()
     s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    _held.append(s)
+    return s.getsockname()[1]
 
 
 def start_browser():
