@@ -13,10 +13,10 @@ enum RunResult {
     static let resultFile = "result.json"
 
     static func write(_ ctx: RunContext, artifacts: FilePath, status: RunStatus, reason: String?, usesGit: Bool) {
-        let outputPath = artifacts.appending(outputFile)
-        let raw = try? Sys.readFile(outputPath, limit: 1 << 20)
+        let raw = try? Sys.readFile(artifacts.appending(outputFile), limit: 1 << 20)
+        // Most runs are neither: they pay one failed open, not a read of their events.
+        guard raw != nil || ctx.run.parent != nil else { return }
         let history = RunHistory.read(ctx.run.events.path)
-        guard raw != nil || history.parent != nil else { return }
         let (outputs, errors) = parse(raw ?? [])
         var changed: [String] = []
         for commit in history.commits {
@@ -29,7 +29,7 @@ enum RunResult {
             ("changed_files", usesGit ? .array(changed.map(JSON.string)) : .null),
         ]
         if !errors.isEmpty { fields.append(("output_errors", .array(errors.map(JSON.string)))) }
-        if let p = history.parent { fields.append(("parent", .string(p))) }
+        if let p = ctx.run.parent { fields.append(("parent", .string(p.rawValue))) }
         try? Sys.writeFile(artifacts.appending(resultFile), JSON.object(fields).encoded() + [0x0A])
     }
 

@@ -100,7 +100,8 @@ public final class Worker: Sendable {
                     loop.running[claim] = nil
                     loop.finishing[claim] = nil
                     if case .logFailed = end { loop.hadErrors = true }
-                    if case .finished = end { report(released: spooler.releaseReady()) }
+                    // Without the done/ watcher (polling only), the worker's own finish is its cue to release.
+                    if case .finished = end, doneWatcher == nil { report(released: spooler.releaseReady()) }
                 case .tick:
                     _ = spoolIsHere(&loop, watcher: watcher)
                     heartbeat(&loop)

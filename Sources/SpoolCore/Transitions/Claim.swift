@@ -36,6 +36,7 @@ extension Spooler {
         // History of a run that already has an id: its display name and how many times it was claimed.
         var displayName = name
         var attempt = 1
+        var parent: RunID?
         if let previous, let old = try? EventReader.read(spool.eventsFile(previous, in: .done)),
            let n = old.first(where: { $0.eventType == .queued })?["name"]?.stringValue {
             displayName = Array(n.utf8)
@@ -45,6 +46,7 @@ extension Spooler {
             let history = RunHistory(events)
             // A run released from a wait goes on with the attempt it parked in.
             attempt = history.resumePending ? max(history.attempt, 1) : history.claims + 1
+            parent = history.parent.flatMap(RunID.init)
             if let first = events.first(where: { $0.eventType == .queued }), let n = first["name"]?.stringValue {
                 displayName = Array(n.utf8)
             }
@@ -109,7 +111,7 @@ extension Spooler {
                 // On failure, as above: the lease file stays, and the run is requeued once it is stale.
                 try syncFolderIfDurable(.running)
             }
-            return OwnedRun(id: run, name: displayName, attempt: attempt, lease: lease, events: log, claimedAt: now)
+            return OwnedRun(id: run, name: displayName, attempt: attempt, parent: parent, lease: lease, events: log, claimedAt: now)
         } catch {
             throw SpoolError.from(error, call: "claim", path: source.display, hint: "check permissions and free space in the spool")
         }
@@ -123,7 +125,7 @@ extension Spooler {
     }
 
     /// True when `run` has finished: its job file or its events are in `done/`.
-    public func hasFinished(_ run: RunID) -> Bool {
+    func hasFinished(_ run: RunID) -> Bool {
         (try? Sys.lstat(spool.jobFile(run, in: .done))) != nil || (try? Sys.lstat(spool.eventsFile(run, in: .done))) != nil
     }
 

@@ -53,8 +53,9 @@ extension Spooler {
         var depth = 0
         if isNew {
             // A new child: only a running parent spawns, within its limits.
-            guard parentEvents.state == .running, spool.state(of: parent) == .running else {
-                throw .wrongState(run: parent.rawValue, state: spool.state(of: parent) ?? parentEvents.state,
+            let state = spool.state(of: parent)
+            guard parentEvents.state == .running, state == .running else {
+                throw .wrongState(run: parent.rawValue, state: state ?? parentEvents.state,
                                   wanted: "only a running run can spawn children (run `agent-runner spawn` from one of its steps)")
             }
             depth = RunHistory.read(parentEvents.path).depth + 1

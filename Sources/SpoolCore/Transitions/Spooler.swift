@@ -107,6 +107,8 @@ public final class OwnedRun: Sendable {
     /// The job's display name: the file name it was dropped as.
     public let name: [UInt8]
     public let attempt: Int
+    /// The run that spawned this one (from the `queued` event the claim read anyway); nil when not spawned.
+    public let parent: RunID?
     /// The lease's fd, closed when the last reference to this run goes away.
     let lease: LeaseHandle
     public let events: EventLog
@@ -115,11 +117,12 @@ public final class OwnedRun: Sendable {
     /// `monotonicNow()` at the claim: durations are measured from this, so a stepped wall clock cannot skew them.
     public let claimedMonotonic: Double
 
-    init(id: RunID, name: [UInt8], attempt: Int, lease: consuming LeaseHandle, events: EventLog, claimedAt: Double,
+    init(id: RunID, name: [UInt8], attempt: Int, parent: RunID? = nil, lease: consuming LeaseHandle, events: EventLog, claimedAt: Double,
          claimedMonotonic: Double = monotonicNow()) {
         self.id = id
         self.name = name
         self.attempt = attempt
+        self.parent = parent
         self.lease = lease
         self.events = events
         self.claimedAt = claimedAt
