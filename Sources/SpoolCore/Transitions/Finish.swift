@@ -36,20 +36,25 @@ extension Spooler {
             faults.crash(at: .finishTokenTaken)
             try? Sys.touch(token)
             let duration = max(0, monotonicNow() - run.claimedMonotonic)
-            do {
+            try logHolding(token, run.id) { () throws(SysError) in
                 try run.events.append(.finished, [("status", .string(status.rawValue)),
                                                    ("duration", .double((duration * 1000).rounded() / 1000))] + fields)
                 try syncIfDurable(run.events)
-            } catch {
-                // Not marked done: put the lease back so the run is requeued when it goes stale.
-                try? Sys.rename(token, spool.leaseFile(run.id))
-                throw SpoolError.eventLog(error, run: run.id)
             }
             faults.crash(at: .finishEventWritten)
             try completeMove(run.id, to: .done, token: token)
             return true
         } catch {
             throw SpoolError.from(error, call: "finish", path: run.id.rawValue, hint: "the run stays in cur/; a worker's recovery completes the move")
+        }
+    }
+
+    /// A transition's events, written while it holds `token` (the renamed lease). If they cannot be written
+    /// (a full disk), nothing is marked: the lease goes back, so the run is requeued once it is stale.
+    func logHolding(_ token: FilePath, _ run: RunID, _ write: () throws(SysError) -> Void) throws(SpoolError) {
+        do throws(SysError) { try write() } catch {
+            try? Sys.rename(token, spool.leaseFile(run))
+            throw .eventLog(error, run: run)
         }
     }
 

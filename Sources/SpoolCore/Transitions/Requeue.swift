@@ -53,15 +53,12 @@ extension Spooler {
         do {
             guard try takeToken(run, token: token, leaseInode: leaseInode, staleCheck: staleCheck) else { return false }
             faults.crash(at: .requeueTokenTaken)
-            do {
+            try logHolding(token, run) { () throws(SysError) in
                 try restoreClaimEvents(run, token: token, log: log)
                 let attempts = RunHistory.read(log.path).claims
                 try log.append(.requeued, [("reason", .string(reason.rawValue)), ("next_attempt", .int(attempts + 1)),
                                             ("by", .string(actor.id))])
                 try syncIfDurable(log)
-            } catch {
-                try? Sys.rename(token, spool.leaseFile(run))
-                throw SpoolError.eventLog(error, run: run)
             }
             faults.crash(at: .requeueEventWritten)
             try completeMove(run, to: .queued, token: token)
@@ -103,7 +100,7 @@ extension Spooler {
             faults.crash(at: .finishTokenTaken)
             let eventsPath = spool.eventsPath(of: run) ?? spool.eventsFile(run, in: .running)
             let log = try EventLog(path: eventsPath, run: run, clock: clock, faults: faults)
-            do {
+            try logHolding(token, run) { () throws(SysError) in
                 try restoreClaimEvents(run, token: token, log: log)
                 let claimed = RunHistory.read(log.path).firstClaimTime ?? clock.now()
                 try log.append(.finished, [
@@ -112,9 +109,6 @@ extension Spooler {
                     ("reason", .string("lease expired on attempt \(attempts) of \(attempts); the worker running it stopped heartbeating")),
                 ])
                 try syncIfDurable(log)
-            } catch {
-                try? Sys.rename(token, spool.leaseFile(run))
-                throw SpoolError.eventLog(error, run: run)
             }
             faults.crash(at: .finishEventWritten)
             try completeMove(run, to: .done, token: token)

@@ -73,12 +73,9 @@ extension Spooler {
             faults.crash(at: .parkConditionWritten)
             guard try takeToken(run.id, token: token, leaseInode: run.leaseInode, staleCheck: nil) else { return false }
             faults.crash(at: .parkTokenTaken)
-            do {
+            try logHolding(token, run.id) { () throws(SysError) in
                 try run.events.append(.waitStarted, condition.startedFields + [("timeout", .double(timeout))])
                 try syncIfDurable(run.events)
-            } catch {
-                try? Sys.rename(token, spool.leaseFile(run.id))
-                throw SpoolError.eventLog(error, run: run.id)
             }
             faults.crash(at: .parkEventWritten)
             try completeMove(run.id, to: .waiting, token: token)
