@@ -208,7 +208,9 @@ def parent_and_child(c):
     parent = c.create_yaml(PARENT_JOB, name='parent.yaml')
     log('created parent %s' % parent)
     c.wait(lambda: (c.run_state() or {}).get('status') == 'succeeded', 'the parent to finish after its child')
-    c.wait(lambda: any(e[1] == 'wait.released' for e in c.events()), 'the wait.released event in the timeline')
+    # The child may finish before the parent reaches its wait (the worker has two slots); then the wait ends
+    # at once without parking, so the timeline shows the wait step either way, a wait.released only sometimes.
+    c.wait(lambda: any(e[1] == 'step.finished' and 'children finished' in e[2] for e in c.events()), 'the wait step in the timeline')
     link = c.wait(lambda: (lambda el: el.find_elements(By.CSS_SELECTOR, 'a') if el else None)(c.visible('run-children')),
                   'the Children row to link the child')
     child = link[0].get_attribute('href').split('#/runs/')[1]
